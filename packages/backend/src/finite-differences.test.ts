@@ -1,0 +1,51 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkGradients, selectBackend } from './index.node.js';
+
+describe('checkGradients', () => {
+  beforeAll(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('passes a correct gradient and restores the variables', () => {
+    const w = tf.variable(tf.tensor1d([0.3, -1.2, 2.0]), true, 'fd/correct');
+    // f(w) = Σ w³ + sin(w): f'(w) = 3w² + cos(w), e.g. 3·0.09 + cos(0.3) = 0.27 + 0.955336 = 1.225336.
+    const f = (): tf.Scalar => tf.sum(tf.add(tf.pow(w, 3), tf.sin(w))) as tf.Scalar;
+    const result = checkGradients(f, [w], { entriesPerVariable: 3 });
+    expect(result.ok).toBe(true);
+    expect(result.entries[0]?.analytic).toBeCloseTo(1.225336, 5);
+    expect(result.entries[0]?.numeric).toBeCloseTo(1.225336, 4);
+    expect(Array.from(w.dataSync())).toEqual(Array.from(new Float32Array([0.3, -1.2, 2.0])));
+    w.dispose();
+  });
+
+  it('fails a gradient that is wrong by 1%', () => {
+    const w = tf.variable(tf.tensor1d([0.5, 1.5]), true, 'fd/wrong');
+    const slightlyWrongSquare = tf.customGrad((x: tf.Tensor) => ({
+      value: tf.square(x),
+      gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.mul(x, 2.02)),
+    }));
+    const result = checkGradients(() => tf.sum(slightlyWrongSquare(w) as tf.Tensor) as tf.Scalar, [w]);
+    expect(result.ok).toBe(false);
+    expect(result.worstErrorRatio).toBeGreaterThan(2);
+    w.dispose();
+  });
+
+  it('reports variables that get no gradient', () => {
+    const used = tf.variable(tf.scalar(1), true, 'fd/used');
+    const unused = tf.variable(tf.scalar(2), true, 'fd/unused');
+    const result = checkGradients(() => tf.square(used) as tf.Scalar, [used, unused]);
+    expect(result.missingGradients).toEqual(['fd/unused']);
+    expect(result.ok).toBe(false);
+    tf.dispose([used, unused]);
+  });
+
+  it('rejects bad arguments, naming them', () => {
+    const w = tf.variable(tf.tensor1d([1, 2]), true, 'fd/bad');
+    expect(() => checkGradients(() => tf.sum(w) as tf.Scalar, [w], { epsilon: 0 })).toThrow(/options.epsilon must be a positive number, got 0/);
+    expect(() => checkGradients(() => tf.sum(w) as tf.Scalar, [w], { entriesPerVariable: 0 })).toThrow(/entriesPerVariable/);
+    expect(() => checkGradients(() => tf.sum(w) as tf.Scalar, [])).toThrow(/variables must not be empty/);
+    expect(() => checkGradients(() => w as unknown as tf.Scalar, [w])).toThrow(/f must return a scalar, got shape \[2\]/);
+    w.dispose();
+  });
+});

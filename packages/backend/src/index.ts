@@ -1,0 +1,29 @@
+/**
+ * Backend selection, seeded randomness and correct second-order gradients for TensorFlow.js:
+ * the ground every other Gantry package stands on.
+ *
+ * @packageDocumentation
+ */
+export {
+  BACKEND_NAMES,
+  BackendUnavailableError,
+  selectBackend,
+  type BackendName,
+  type BackendRequest,
+  type BackendSelection,
+  type SelectBackendOptions,
+  type SkippedBackend,
+} from './select-backend.js';
+export {
+  disableHigherOrderGradients,
+  enableHigherOrderGradients,
+  higherOrderGradientsEnabled,
+} from './higher-order-gradients.js';
+export { createRandom, type Random, type RandomState } from './random.js';
+export {
+  checkGradients,
+  type GradientCheckEntry,
+  type GradientCheckOptions,
+  type GradientCheckResult,
+} from './finite-differences.js';
+export { conv2dFilterGradient, registerWasmKernels } from './wasm-kernels.js';

@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendCandidate, Platform } from './platform.js';
+
+const require = createRequire(import.meta.url);
+
+/** Whether a package can be resolved from here, without loading it. */
+function resolvable(specifier: string): boolean {
+  try {
+    require.resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface DawnModule {
+  create: (flags: string[]) => { requestAdapter: () => Promise<unknown> };
+  globals: Record<string, unknown>;
+}
+
+/** Gives Node a `navigator.gpu` through Dawn (the `webgpu` package) and checks for an adapter. */
+async function dawnWebGpuProbe(current: Platform): Promise<string | null> {
+  const scope = globalThis as { navigator?: { gpu?: unknown } };
+  if (scope.navigator?.gpu === undefined) {
+    if (current.importModule === undefined) return 'no module loader';
+    let dawn: DawnModule;
+    try {
+      dawn = (await current.importModule('webgpu')) as DawnModule;
+    } catch (error) {
+      return `the Dawn binding 'webgpu' could not be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); install it with: npm install webgpu @tensorflow/tfjs-backend-webgpu@~4.22.0`;
+    }
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    if (scope.navigator === undefined) {
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    } else {
+      Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
+    }
+  }
+  const gpu = scope.navigator?.gpu as { requestAdapter: () => Promise<unknown> };
+  const adapter = await gpu.requestAdapter();
+  return adapter === null ? 'Dawn (the webgpu package) found no GPU adapter on this machine' : null;
+}
+
+const NODE_CANDIDATES: readonly BackendCandidate[] = [
+  {
+    name: 'tensorflow',
+    tfBackend: 'tensorflow',
+    tier: 'gpu',
+    packages: ['@tensorflow/tfjs-node-gpu'],
+    // A 'tensorflow' backend registered by the CPU-only tfjs-node must not pass for CUDA.
+    probe: async () =>
+      tf.findBackendFactory('tensorflow') != null && !resolvable('@tensorflow/tfjs-node-gpu')
+        ? "the registered 'tensorflow' backend comes from @tensorflow/tfjs-node (CPU only)"
+        : null,
+    describe: () => 'native TensorFlow with CUDA (@tensorflow/tfjs-node-gpu)',
+  },
+  {
+    name: 'webgpu',
+    tfBackend: 'webgpu',
+    tier: 'gpu',
+    packages: ['@tensorflow/tfjs-backend-webgpu'],
+    probe: dawnWebGpuProbe,
+    describe: () => 'GPU through WebGPU (Dawn in Node)',
+  },
+  {
+    name: 'tensorflow',
+    tfBackend: 'tensorflow',
+    tier: 'native-cpu',
+    packages: ['@tensorflow/tfjs-node'],
+    describe: () => 'native TensorFlow on the CPU (@tensorflow/tfjs-node)',
+  },
+];
+
+/** The Node platform: packages load by name, gradients come from @tensorflow/tfjs. */
+export const nodePlatform: Platform = {
+  name: 'node',
+  importModule: (specifier) => import(specifier),
+  registerGradients: () => {
+    // TF.js's Node build of tfjs-core registers no gradients; its union package does, and
+    // it shares the one tfjs-core instance (and the global gradient registry) with us.
+    require('@tensorflow/tfjs');
+  },
+  extraCandidates: NODE_CANDIDATES,
+};

@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * What differs between Node and the browser, supplied by the package's environment entry
+ * (`index.node.ts` or `index.browser.ts`, picked by the `node` export condition), so the
+ * rest of the package stays free of Node built-ins.
+ */
+export interface Platform {
+  /** 'node' or 'browser'; used in messages only. */
+  readonly name: 'node' | 'browser';
+  /** Loads a module by its package name; undefined where packages cannot be loaded by name. */
+  readonly importModule: ((specifier: string) => Promise<unknown>) | undefined;
+  /** Registers TF.js's gradient functions if nothing has yet. */
+  readonly registerGradients: () => void;
+  /** Backends only this platform can offer (tfjs-node, Dawn), keyed by backend name. */
+  readonly extraCandidates: readonly BackendCandidate[];
+}
+
+/** How one backend is made available. */
+export interface BackendCandidate {
+  /** Gantry's name for it. */
+  readonly name: string;
+  /** The TF.js backend name it registers. */
+  readonly tfBackend: string;
+  /** Where it sits in `'auto'`: GPU first, then native CPU, then wasm, then cpu. */
+  readonly tier: 'gpu' | 'native-cpu' | 'wasm' | 'cpu';
+  /** Packages to try in order; the first that loads wins. */
+  readonly packages: readonly string[];
+  /** Runs before the package is imported; returns why the backend cannot run here, or null. */
+  readonly probe?: (platform: Platform) => Promise<string | null>;
+  /** Runs after the package is imported and before `tf.setBackend`. */
+  readonly prepare?: (loaded: unknown, packageName: string) => Promise<void>;
+  /** Why this backend ranks where it does, for the report of `'auto'`. */
+  readonly describe: (packageName: string) => string;
+}
+
+let current: Platform | null = null;
+
+/** Called once by the environment entry point. */
+export function installPlatform(platform: Platform): void {
+  current = platform;
+}
+
+export function platform(): Platform {
+  if (current === null) {
+    throw new Error(
+      "@gantry/backend was loaded without its environment entry point: import '@gantry/backend' " +
+        '(it resolves to the Node or the browser build), not a file inside the package.',
+    );
+  }
+  return current;
+}
+
+/** Makes sure TF.js's gradient functions are registered (TF.js's Node build registers none). */
+export function ensureGradientsRegistered(): void {
+  if (tf.getGradient(tf.Abs) != null) return;
+  platform().registerGradients();
+  if (tf.getGradient(tf.Abs) == null) {
+    throw new Error(
+      `TF.js gradient functions are not registered on the ${platform().name} platform; ` +
+        'install @tensorflow/tfjs (4.22.x) beside @tensorflow/tfjs-core.',
+    );
+  }
+}

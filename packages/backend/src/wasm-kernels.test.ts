@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRandom, enableHigherOrderGradients, selectBackend } from './index.node.js';
+
+type Pad = 'same' | 'valid' | number;
+interface Config {
+  readonly input: [number, number, number, number];
+  readonly filter: [number, number, number, number];
+  readonly strides: number | [number, number];
+  readonly pad: Pad;
+}
+
+const CONFIGS: readonly Config[] = [
+  { input: [2, 7, 7, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { input: [2, 8, 8, 2], filter: [4, 4, 2, 5], strides: 2, pad: 'same' },
+  { input: [3, 9, 7, 1], filter: [3, 2, 1, 2], strides: [2, 1], pad: 'valid' },
+  { input: [1, 6, 6, 4], filter: [5, 5, 4, 3], strides: 1, pad: 2 },
+  { input: [2, 28, 28, 1], filter: [4, 4, 1, 8], strides: 2, pad: 'same' },
+];
+
+/** The weight gradient of Σ conv2d(x, W)·r, the kernel under test, on the active backend. */
+function filterGradient(config: Config, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const random = createRandom(seed);
+    const x = random.normal(config.input) as tf.Tensor4D;
+    const w = random.normal(config.filter) as tf.Tensor4D;
+    const probe = tf.conv2d(x, w, config.strides, config.pad);
+    const r = random.normal(probe.shape);
+    const gradient = tf.grad((filter: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x, filter, config.strides, config.pad), r)))(w);
+    return gradient.dataSync() as Float32Array;
+  });
+}
+
+function maxRelativeDifference(actual: Float32Array, expected: Float32Array): number {
+  const scale = expected.reduce((largest, value) => Math.max(largest, Math.abs(value)), 0);
+  return actual.reduce((worst, value, index) => Math.max(worst, Math.abs(value - (expected[index] as number)) / scale), 0);
+}
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  beforeAll(() => enableHigherOrderGradients());
+
+  it.each(CONFIGS.map((config) => [JSON.stringify(config), config] as const))('matches the cpu kernel to 1e-4 relative: %s', async (_label, config) => {
+    await selectBackend('cpu');
+    const expected = filterGradient(config, 21);
+    await selectBackend('wasm');
+    const actual = filterGradient(config, 21);
+    expect(actual.length).toBe(expected.length);
+    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+  });
+
+  it('gives R1 through a CNN the same parameter gradients as cpu (1e-4 relative)', async () => {
+    const penaltyGradient = (): Float32Array =>
+      tf.tidy(() => {
+        const random = createRandom(4);
+        const x = random.normal([2, 8, 8, 1]) as tf.Tensor4D;
+        const k1 = tf.variable(random.normal([3, 3, 1, 4], 0, 0.5), true, `k1-${tf.getBackend()}`);
+        const k2 = tf.variable(random.normal([3, 3, 4, 2], 0, 0.5), true, `k2-${tf.getBackend()}`);
+        const d = (input: tf.Tensor4D): tf.Tensor =>
+          tf.sum(tf.softplus(tf.conv2d(tf.leakyRelu(tf.conv2d(input, k1 as tf.Tensor4D, 2, 'same'), 0.2), k2 as tf.Tensor4D, 2, 'same')));
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.grad(d)(x))) as tf.Scalar, [k1, k2]);
+        const flat = tf.concat([tf.reshape(grads[k1.name] as tf.Tensor, [-1]), tf.reshape(grads[k2.name] as tf.Tensor, [-1])]).dataSync() as Float32Array;
+        k1.dispose();
+        k2.dispose();
+        return flat;
+      });
+    await selectBackend('cpu');
+    const expected = penaltyGradient();
+    await selectBackend('wasm');
+    const actual = penaltyGradient();
+    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+  });
+
+  it('rejects a dy whose shape does not fit the convolution', async () => {
+    await selectBackend('wasm');
+    const x = tf.zeros([1, 4, 4, 1]);
+    const dy = tf.zeros([1, 3, 3, 2]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 2] };
+    expect(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)).toThrow(/dy must have shape \[1, 4, 4, 2\], got \[1, 3, 3, 2\]/);
+    tf.dispose([x, dy]);
+  });
+});
