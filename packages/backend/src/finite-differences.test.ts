@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkGradients, selectBackend } from './index.node.js';
+import { checkGradients, enableHigherOrderGradients, selectBackend } from './index.node.js';
 
 describe('checkGradients', () => {
   beforeAll(async () => {
     await selectBackend('cpu');
+    // The jump tests differentiate through a comparison.
+    enableHigherOrderGradients();
   });
 
   it('passes a correct gradient and restores the variables', () => {
@@ -21,13 +23,34 @@ describe('checkGradients', () => {
 
   it('fails a gradient that is wrong by 1%', () => {
     const w = tf.variable(tf.tensor1d([0.5, 1.5]), true, 'fd/wrong');
-    const slightlyWrongSquare = tf.customGrad((x: tf.Tensor) => ({
+    const slightlyWrongSquare = tf.customGrad(((x: tf.Tensor) => ({
       value: tf.square(x),
       gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.mul(x, 2.02)),
-    }));
+    })) as unknown as Parameters<typeof tf.customGrad>[0]);
     const result = checkGradients(() => tf.sum(slightlyWrongSquare(w) as tf.Tensor) as tf.Scalar, [w]);
     expect(result.ok).toBe(false);
     expect(result.worstErrorRatio).toBeGreaterThan(2);
+    w.dispose();
+  });
+
+  it('flags entries where f jumps within the step, and keeps them out of the verdict', () => {
+    // f(w) = Σ w² + 0.5·[w > 0.3]: smooth everywhere but at 0.3, where it jumps by 0.5.
+    const w = tf.variable(tf.tensor1d([0.301, 1.0, 2.0, -1.0]), true, 'fd/jump');
+    const f = (): tf.Scalar => tf.sum(tf.add(tf.square(w), tf.mul(tf.cast(tf.greater(w, 0.3), 'float32'), 0.5))) as tf.Scalar;
+    const result = checkGradients(f, [w], { entriesPerVariable: 4 });
+    expect(result.entries.map((entry) => entry.nonSmooth)).toEqual([true, false, false, false]);
+    expect(result.nonSmoothEntries).toBe(1);
+    expect(result.worstErrorRatio).toBeLessThanOrEqual(1);
+    expect(result.ok).toBe(true);
+    w.dispose();
+  });
+
+  it('fails when more than a quarter of the entries are not smooth', () => {
+    const w = tf.variable(tf.tensor1d([0.301, 0.302, 2.0, -1.0]), true, 'fd/jumps');
+    const f = (): tf.Scalar => tf.sum(tf.add(tf.square(w), tf.mul(tf.cast(tf.greater(w, 0.3), 'float32'), 0.5))) as tf.Scalar;
+    const result = checkGradients(f, [w], { entriesPerVariable: 4 });
+    expect(result.nonSmoothEntries).toBe(2);
+    expect(result.ok).toBe(false);
     w.dispose();
   });
 

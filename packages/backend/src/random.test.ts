@@ -62,7 +62,7 @@ describe('createRandom', () => {
     const a = createRandom(1).normal([100]).dataSync();
     const b = createRandom(2).normal([100]).dataSync();
     expect(Array.from(a)).not.toEqual(Array.from(b));
-    const u = createRandom(3).uniform([1000], -2, 3).dataSync();
+    const u = Array.from(createRandom(3).uniform([1000], -2, 3).dataSync());
     expect(Math.min(...u)).toBeGreaterThanOrEqual(-2);
     expect(Math.max(...u)).toBeLessThan(3);
     const mean = u.reduce((sum, value) => sum + value, 0) / u.length;

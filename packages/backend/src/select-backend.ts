@@ -180,7 +180,7 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
       packages: candidate.packages,
     };
   }
-  let initialised = false;
+  let initialised: boolean;
   try {
     initialised = await tf.setBackend(candidate.tfBackend);
   } catch (error) {

@@ -26,7 +26,7 @@ function filterGradient(config: Config, seed: number): Float32Array {
     const w = random.normal(config.filter) as tf.Tensor4D;
     const probe = tf.conv2d(x, w, config.strides, config.pad);
     const r = random.normal(probe.shape);
-    const gradient = tf.grad((filter: tf.Tensor4D) => tf.sum(tf.mul(tf.conv2d(x, filter, config.strides, config.pad), r)))(w);
+    const gradient = tf.grad((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, config.strides, config.pad), r)))(w);
     return gradient.dataSync() as Float32Array;
   });
 }
@@ -55,8 +55,8 @@ describe('Conv2DBackpropFilter on wasm', () => {
         const x = random.normal([2, 8, 8, 1]) as tf.Tensor4D;
         const k1 = tf.variable(random.normal([3, 3, 1, 4], 0, 0.5), true, `k1-${tf.getBackend()}`);
         const k2 = tf.variable(random.normal([3, 3, 4, 2], 0, 0.5), true, `k2-${tf.getBackend()}`);
-        const d = (input: tf.Tensor4D): tf.Tensor =>
-          tf.sum(tf.softplus(tf.conv2d(tf.leakyRelu(tf.conv2d(input, k1 as tf.Tensor4D, 2, 'same'), 0.2), k2 as tf.Tensor4D, 2, 'same')));
+        const d = (input: tf.Tensor): tf.Tensor =>
+          tf.sum(tf.softplus(tf.conv2d(tf.leakyRelu(tf.conv2d(input as tf.Tensor4D, k1 as tf.Tensor4D, 2, 'same'), 0.2), k2 as tf.Tensor4D, 2, 'same')));
         const { grads } = tf.variableGrads(() => tf.sum(tf.square(tf.grad(d)(x))) as tf.Scalar, [k1, k2]);
         const flat = tf.concat([tf.reshape(grads[k1.name] as tf.Tensor, [-1]), tf.reshape(grads[k2.name] as tf.Tensor, [-1])]).dataSync() as Float32Array;
         k1.dispose();
