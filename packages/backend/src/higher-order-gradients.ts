@@ -83,15 +83,15 @@ function moveSavedOutputClonesBehindKernel(
 ): void {
   const kernelIndex = tape.length - 1;
   const firstCandidate = Math.max(0, kernelIndex - saved.length);
-  const producedHere = new Set<tf.Tensor>(outputs);
-  const savedHere = new Set<tf.Tensor>(saved);
+  // Runs for every recorded kernel that saves tensors: a handful of entries, so plain
+  // includes() rather than sets allocated per call.
   const moved: TapeNode[] = [];
   for (let index = kernelIndex - 1; index >= firstCandidate; index--) {
     const node = tape[index];
     if (node === undefined) continue;
     const source = node.inputs['x'];
     const clone = node.outputs[0];
-    if (source !== undefined && clone !== undefined && producedHere.has(source) && savedHere.has(clone)) {
+    if (source !== undefined && clone !== undefined && outputs.includes(source) && saved.includes(clone)) {
       tape.splice(index, 1);
       moved.unshift(node);
     }

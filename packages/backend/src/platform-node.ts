@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendCandidate, Platform } from './platform.js';
+import { describeError, type BackendCandidate, type Platform } from './platform.js';
 
 const require = createRequire(import.meta.url);
 
@@ -28,7 +28,7 @@ async function dawnWebGpuProbe(current: Platform): Promise<string | null> {
     try {
       dawn = (await current.importModule('webgpu')) as DawnModule;
     } catch (error) {
-      return `the Dawn binding 'webgpu' could not be loaded (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); install it with: npm install webgpu @tensorflow/tfjs-backend-webgpu@~4.22.0`;
+      return `the Dawn binding 'webgpu' could not be loaded (${describeError(error)}); install it with: npm install webgpu @tensorflow/tfjs-backend-webgpu@~4.22.0`;
     }
     Object.assign(globalThis, dawn.globals);
     const gpu = dawn.create([]);

@@ -34,6 +34,12 @@ export interface BackendCandidate {
   readonly describe: (packageName: string) => string;
 }
 
+/** The first line of an error's message, for one-line reasons in reports. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
 let current: Platform | null = null;
 
 /** Called once by the environment entry point. */

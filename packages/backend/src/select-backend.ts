@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ensureGradientsRegistered, platform, type BackendCandidate, type Platform } from './platform.js';
+import { describeError, ensureGradientsRegistered, platform, type BackendCandidate, type Platform } from './platform.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /** The backends Gantry can train on. */
@@ -138,11 +138,6 @@ function isBackendName(value: string): value is BackendName {
 type Attempt =
   | { ok: true; packageName: string | null }
   | { ok: false; reason: string; packages: readonly string[] };
-
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}
 
 async function tryCandidate(candidate: BackendCandidate, current: Platform, options: SelectBackendOptions): Promise<Attempt> {
   const probeFailure = candidate.probe === undefined ? null : await candidate.probe(current);
