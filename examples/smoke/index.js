@@ -1,9 +1,11 @@
 // Smoke run: pick the best backend on this machine, then check that the gradients of the
 // two penalties VCAGAN differentiates twice, R1 and the classifier gradient penalty
-// (Eq. 6), match central finite differences through a small integrated D*.
+// (Eq. 6), as @gantry/losses computes them, match central finite differences through a
+// small integrated D*.
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, createRandom, enableHigherOrderGradients, selectBackend } from '@gantry/backend';
+import { checkGradients, createRandom, selectBackend } from '@gantry/backend';
+import { argmaxOneHot, classifierGradientPenalty, conditionalLogits, r1Penalty } from '@gantry/losses';
 
 const { values } = parseArgs({
   options: {
@@ -16,7 +18,6 @@ const { values } = parseArgs({
 const selection = await selectBackend(values.backend);
 console.log(`backend: ${selection.backend} (${selection.reason})`);
 for (const { backend, reason } of selection.skipped) console.log(`  skipped ${backend}: ${reason}`);
-enableHigherOrderGradients();
 
 const random = createRandom(Number(values.seed));
 const categories = 4;
@@ -34,17 +35,13 @@ function discriminator(input) {
 }
 
 /** The virtual label argmax onehot(Q(x)) (Algorithm 1, line 7); constant for the gradient. */
-const virtualLabel = tf.tidy(() => tf.keep(tf.oneHot(tf.argMax(discriminator(x).logits, -1), categories)));
+const virtualLabel = tf.tidy(() => argmaxOneHot(discriminator(x).logits));
 
-const batch = x.shape[0];
 const penalties = {
   // Each penalty with the parameters it depends on. R1: E||∇x (a·c_r)||² on real data (Mescheder et al. 2018), the CAGAN logit of the virtual label.
-  R1: [[w1, w2, adversarial], () => tf.div(tf.sum(tf.square(tf.grad((input) => tf.sum(tf.mul(discriminator(input).a, virtualLabel)))(x))), batch)],
+  R1: [[w1, w2, adversarial], () => r1Penalty({ discriminator: (input) => conditionalLogits({ adversarial: discriminator(input).a, labels: virtualLabel }), real: x })],
   // L_creg: E||∇x (Q(x)·argmax onehot(Q(x)))||² (Eq. 6).
-  L_creg: [
-    [w1, w2, classifier],
-    () => tf.div(tf.sum(tf.square(tf.grad((input) => tf.sum(tf.mul(tf.softmax(discriminator(input).logits), virtualLabel)))(x))), batch),
-  ],
+  L_creg: [[w1, w2, classifier], () => classifierGradientPenalty({ classifier: (input) => discriminator(input).logits, real: x, labels: virtualLabel })],
 };
 
 let failures = 0;

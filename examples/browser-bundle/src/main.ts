@@ -1,18 +1,19 @@
-// What a browser app does: import the backend package it ships, then Gantry's public entry.
+// What a browser app does: import the backend package it ships, then Gantry's public entries.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkGradients, createRandom, enableHigherOrderGradients, selectBackend } from '@gantry/backend';
+import { checkGradients, createRandom, selectBackend } from '@gantry/backend';
+import { r1Penalty } from '@gantry/losses';
+import { categoricalPrior, exponentialMovingAverage } from '@gantry/priors';
 
-/** Selects cpu and checks d/dw of ||∇x tanh(x·w)||² against finite differences; returns the verdict. */
-export async function run(): Promise<{ backend: string; ok: boolean; worstErrorRatio: number }> {
+/** Selects cpu, checks d/dw of R1 for D(x) = Σ tanh(x·w) against finite differences and moves an EMA prior once; returns the verdict. */
+export async function run(): Promise<{ backend: string; ok: boolean; worstErrorRatio: number; prior: readonly number[] }> {
   const selection = await selectBackend('cpu');
-  enableHigherOrderGradients();
   const random = createRandom(3);
   const x = random.normal([4, 3]);
   const w = tf.variable(random.normal([3, 2]), true, 'bundle/w');
-  const penalty = (): tf.Scalar =>
-    tf.sum(tf.square(tf.grad((input: tf.Tensor) => tf.sum(tf.tanh(tf.matMul(input, w))))(x))) as tf.Scalar;
+  const penalty = (): tf.Scalar => r1Penalty({ discriminator: (input) => tf.sum(tf.tanh(tf.matMul(input, w)), -1), real: x });
   const result = checkGradients(penalty, [w]);
   tf.dispose([x, w]);
-  return { backend: selection.backend, ok: result.ok, worstErrorRatio: result.worstErrorRatio };
+  const prior = categoricalPrior({ categories: 2, rule: exponentialMovingAverage() }).update([[1, 0]]);
+  return { backend: selection.backend, ok: result.ok, worstErrorRatio: result.worstErrorRatio, prior: prior.probabilities() };
 }

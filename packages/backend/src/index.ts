@@ -27,3 +27,15 @@ export {
   type GradientCheckResult,
 } from './finite-differences.js';
 export { conv2dFilterGradient, registerWasmKernels } from './wasm-kernels.js';
+export {
+  expectFinite,
+  expectNumber,
+  expectProbabilityRows,
+  expectTensor,
+  formatShape,
+  InvalidArgumentError,
+  PROBABILITY_SUM_TOLERANCE,
+  setValueChecks,
+  valueChecksEnabled,
+  type TensorSpec,
+} from './checks.js';

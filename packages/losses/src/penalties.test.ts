@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classifierGradientPenalty, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
+import { messageOf, TESTED_BACKENDS, useBackend, valueOf } from './test-support/setup.js';
+
+describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  it('R1 and R2 are E||∇x D(x)||², with no ½', () => {
+    // D(x) = Σ_j x_j², so ∇x D = 2x and ||2x||² = 4||x||²:
+    // x = [[1, 2], [0, 1]] -> 4·5 = 20 and 4·1 = 4, mean 12.
+    const x = tf.tensor2d([
+      [1, 2],
+      [0, 1],
+    ]);
+    const squareSum = (input: tf.Tensor): tf.Tensor => tf.sum(tf.square(input), -1);
+    expect(valueOf(r1Penalty({ discriminator: squareSum, real: x }))).toBeCloseTo(12, 5);
+    expect(valueOf(r2Penalty({ discriminator: squareSum, fake: x }))).toBeCloseTo(12, 5);
+    // A linear D(x) = x·w, w = [3, -4], returned as [batch, 1]: ||w||² = 25 everywhere.
+    const w = tf.tensor2d([[3], [-4]]);
+    expect(valueOf(r1Penalty({ discriminator: (input) => tf.matMul(input, w), real: x }))).toBeCloseTo(25, 5);
+    // Image-shaped input: the norm sums over every non-batch axis. D(x) = Σ x², x all 0.5
+    // of shape [2, 2, 2, 1]: ∇ = 2x = 1 on 4 entries per sample -> 4.
+    const images = tf.fill([2, 2, 2, 1], 0.5);
+    expect(valueOf(r1Penalty({ discriminator: (input) => tf.sum(tf.square(input), [1, 2, 3]), real: images }))).toBeCloseTo(4, 5);
+    tf.dispose([x, w, images]);
+  });
+
+  it('the classifier gradient penalty (Eq. 6) penalises the slope of the winning probability', () => {
+    // Logits [x₁, 0]: Q(x) = [σ(x₁), 1 − σ(x₁)].
+    // x₁ = ln 3: Q = [0.75, 0.25], the label is class 0, y = σ(x₁), ∂y/∂x₁ = σ(1 − σ) = 0.1875, ∂y/∂x₂ = 0.
+    // x₁ = −ln 3: Q = [0.25, 0.75], the label is class 1, y = 1 − σ(x₁), ∂y/∂x₁ = −0.1875.
+    // Both samples: 0.1875² = 0.03515625.
+    const x = tf.tensor2d([
+      [Math.log(3), 5],
+      [-Math.log(3), -2],
+    ]);
+    const pick = tf.tensor2d([
+      [1, 0],
+      [0, 0],
+    ]);
+    const classifier = (input: tf.Tensor): tf.Tensor => tf.matMul(input, pick);
+    expect(valueOf(classifierGradientPenalty({ classifier, real: x }))).toBeCloseTo(0.03515625, 6);
+    // Given labels give the same value when they are the virtual labels ...
+    const virtual = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(valueOf(classifierGradientPenalty({ classifier, real: x, labels: virtual }))).toBeCloseTo(0.03515625, 6);
+    // ... and the penalty of the other class's probability otherwise (same slope, opposite sign).
+    const flipped = tf.tensor2d([
+      [0, 1],
+      [1, 0],
+    ]);
+    expect(valueOf(classifierGradientPenalty({ classifier, real: x, labels: flipped }))).toBeCloseTo(0.03515625, 6);
+    tf.dispose([x, pick, virtual, flipped]);
+  });
+
+  it('WGAN-GP is E(||∇D(x̂)|| − 1)² at the interpolates', () => {
+    // D(x) = ½Σx², ∇D(x̂) = x̂.
+    // Sample 1: real [2, 0], fake [0, 0], α = 0.25 -> x̂ = [0.5, 0], (0.5 − 1)² = 0.25.
+    // Sample 2: real [0, 3], fake [0, 1], α = 0.5 -> x̂ = [0, 2], (2 − 1)² = 1. Mean 0.625.
+    const real = tf.tensor2d([
+      [2, 0],
+      [0, 3],
+    ]);
+    const fake = tf.tensor2d([
+      [0, 0],
+      [0, 1],
+    ]);
+    const alpha = tf.tensor1d([0.25, 0.5]);
+    const halfSquare = (input: tf.Tensor): tf.Tensor => tf.mul(0.5, tf.sum(tf.square(input), -1));
+    expect(valueOf(wganGradientPenalty({ discriminator: halfSquare, real, fake, alpha }))).toBeCloseTo(0.625, 5);
+    // target 2: (0.5 − 2)² = 2.25 and (2 − 2)² = 0, mean 1.125.
+    expect(valueOf(wganGradientPenalty({ discriminator: halfSquare, real, fake, alpha }, { target: 2 }))).toBeCloseTo(1.125, 5);
+    // A flat D: the norm is sqrt(1e-12), the gradient of the penalty finite.
+    const flat = (input: tf.Tensor): tf.Tensor => tf.mul(tf.sum(input, -1), 0);
+    const w = tf.variable(tf.scalar(1), true, `flat-${backend}`);
+    const { grads, value } = tf.variableGrads(() => wganGradientPenalty({ discriminator: (input) => tf.mul(flat(input), w), real, fake, alpha }), [w]);
+    expect(valueOf(value)).toBeCloseTo(1, 5);
+    expect(Number.isFinite(valueOf(grads[w.name] as tf.Tensor))).toBe(true);
+    tf.dispose([real, fake, alpha, w]);
+  });
+});
+
+describe('gradient penalties: bad input', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('names the argument, the expected and the actual value', () => {
+    const x = tf.zeros([4, 2]);
+    const nan = tf.tensor2d([0, 1, Number.NaN, 2], [2, 2]);
+    const linear = (input: tf.Tensor): tf.Tensor => tf.sum(input, -1);
+    expect(messageOf(() => r1Penalty({ discriminator: (input) => tf.concat([input, input], 1), real: x }))).toBe(
+      'r1Penalty: the output of discriminator must be of shape [4] or [4, 1] (one value per sample), got shape [4, 4].',
+    );
+    expect(messageOf(() => r1Penalty({ discriminator: linear, real: tf.zeros([4]) }))).toBe(
+      'r1Penalty: real must be a batch of shape [batch, ...] with batch >= 1, got shape [4].',
+    );
+    expect(messageOf(() => r2Penalty({ discriminator: linear, fake: nan }))).toBe('r2Penalty: fake must be finite, got NaN at index [1, 0] (1 non-finite of 4).');
+    expect(messageOf(() => r1Penalty({ discriminator: 'D' as never, real: x }))).toBe('r1Penalty: discriminator must be a function of x, got string.');
+    expect(messageOf(() => classifierGradientPenalty({ classifier: (input) => tf.sum(input, -1), real: x }))).toBe(
+      'classifierGradientPenalty: the output of classifier must be of rank 2, got shape [4] (rank 1).',
+    );
+    expect(messageOf(() => classifierGradientPenalty({ classifier: (input) => input, real: x, labels: tf.zeros([4, 3]) }))).toBe(
+      'classifierGradientPenalty: labels must be of shape [4, 2] (matching the output of classifier), got shape [4, 3].',
+    );
+    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: tf.zeros([3, 2]), alpha: tf.zeros([4]) }))).toBe(
+      'wganGradientPenalty: fake must be of shape [4, 2] (matching real), got shape [3, 2].',
+    );
+    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4, 1]) }))).toBe(
+      'wganGradientPenalty: alpha must be of shape [4] (one weight per sample of real), got shape [4, 1].',
+    );
+    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.tensor1d([0, 0.5, 1, 1.5]) }))).toBe(
+      'wganGradientPenalty: alpha must be in [0, 1], got values from 0 to 1.5.',
+    );
+    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4]) }, { target: -1 }))).toBe(
+      'wganGradientPenalty: options.target must be a finite number >= 0, got -1.',
+    );
+    tf.dispose([x, nan]);
+  });
+});

@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { enableHigherOrderGradients, expectFinite, expectNumber, expectTensor, formatShape, InvalidArgumentError, valueChecksEnabled } from '@gantry/backend';
+import { argmaxOneHot, expectMatrix } from './conditional.js';
+
+/** A network read as one number per sample: x ([batch, ...]) → [batch] or [batch, 1]. */
+export type ScalarNetwork = (x: tf.Tensor) => tf.Tensor;
+
+/** A classifier returning logits: x ([batch, ...]) → [batch, d_c]; Q(x) = softmax(logits). */
+export type ClassifierNetwork = (x: tf.Tensor) => tf.Tensor;
+
+function expectBatch(caller: string, argument: string, value: unknown): tf.Tensor {
+  const x = expectTensor(caller, argument, value);
+  if (x.rank < 2 || x.shape[0] === 0) throw new InvalidArgumentError(caller, argument, 'a batch of shape [batch, ...] with batch >= 1', `shape ${formatShape(x.shape)}`);
+  return x;
+}
+
+function expectFunction(caller: string, argument: string, value: unknown): void {
+  if (typeof value !== 'function') throw new InvalidArgumentError(caller, argument, 'a function of x', typeof value);
+}
+
+/** The per-sample output of `network` as [batch], checked against the batch of x. */
+function perSample(caller: string, argument: string, output: unknown, batch: number): tf.Tensor1D {
+  const tensor = expectTensor(caller, `the output of ${argument}`, output, { rank: [1, 2] });
+  if (tensor.shape[0] !== batch || (tensor.rank === 2 && tensor.shape[1] !== 1)) {
+    throw new InvalidArgumentError(caller, `the output of ${argument}`, `of shape [${batch}] or [${batch}, 1] (one value per sample)`, `shape ${formatShape(tensor.shape)}`);
+  }
+  return tf.reshape(tensor, [batch]);
+}
+
+/**
+ * E_x ||∇x y(x)||²: the squared gradient norm of each sample's output with respect to
+ * that sample, summed over all non-batch axes, averaged over the batch. The gradient is
+ * taken of Σ_i y(x_i), which equals the per-sample gradients when the network treats
+ * samples independently (no batch normalisation or minibatch statistics in it).
+ * Differentiable with respect to the network's variables (second order).
+ */
+function meanSquaredInputGradient(y: (x: tf.Tensor) => tf.Tensor1D, x: tf.Tensor): tf.Scalar {
+  enableHigherOrderGradients();
+  const gradient = tf.grad((input: tf.Tensor) => tf.sum(y(input)))(x);
+  return tf.div(tf.sum(tf.square(gradient)), x.shape[0] as number) as tf.Scalar;
+}
+
+/** Inputs of {@link r1Penalty}. */
+export interface R1Inputs {
+  /** The discriminator's logit per sample. VCAGAN: x ↦ D(x)·c_r with the virtual labels c_r held fixed. */
+  readonly discriminator: ScalarNetwork;
+  /** Real data, [batch, ...]. */
+  readonly real: tf.Tensor;
+}
+
+/**
+ * R1 (Mescheder et al. 2018): E_x~real ||∇x D(x)||², summed over the input's axes and
+ * averaged over the batch. Gantry's penalties carry no ½: the weight multiplies this
+ * value, so the paper's λ_r1 = 1.0 is weight 1, and Mescheder's γ corresponds to weight
+ * γ/2. Second-order: enables {@link enableHigherOrderGradients} on first use.
+ */
+export function r1Penalty(inputs: R1Inputs): tf.Scalar {
+  const caller = 'r1Penalty';
+  expectFunction(caller, 'discriminator', inputs.discriminator);
+  const real = expectBatch(caller, 'real', inputs.real);
+  return tf.tidy(() => {
+    expectFinite(caller, { real });
+    return meanSquaredInputGradient((x) => perSample(caller, 'discriminator', inputs.discriminator(x), real.shape[0] as number), real);
+  });
+}
+
+/** Inputs of {@link r2Penalty}. */
+export interface R2Inputs {
+  /** The discriminator's logit per sample. CAGAN/VCAGAN: x ↦ D(x)·c with the generation labels c. */
+  readonly discriminator: ScalarNetwork;
+  /** Fake data, [batch, ...]; treated as a constant input. */
+  readonly fake: tf.Tensor;
+}
+
+/**
+ * R2 (Mescheder et al. 2018): E_x~fake ||∇x D(x)||², the same scaling as {@link r1Penalty}
+ * (no ½; Mescheder's γ is weight γ/2). The CGPGAN code of the paper's author uses it with
+ * weight 1 in place of R1.
+ */
+export function r2Penalty(inputs: R2Inputs): tf.Scalar {
+  const caller = 'r2Penalty';
+  expectFunction(caller, 'discriminator', inputs.discriminator);
+  const fake = expectBatch(caller, 'fake', inputs.fake);
+  return tf.tidy(() => {
+    expectFinite(caller, { fake });
+    return meanSquaredInputGradient((x) => perSample(caller, 'discriminator', inputs.discriminator(x), fake.shape[0] as number), fake);
+  });
+}
+
+/** Inputs of {@link classifierGradientPenalty}. */
+export interface ClassifierGradientPenaltyInputs {
+  /** The classifier's logits: x ↦ [batch, d_c]. The penalty applies softmax. */
+  readonly classifier: ClassifierNetwork;
+  /** Real data, [batch, ...]. */
+  readonly real: tf.Tensor;
+  /**
+   * The virtual labels argmax onehot(Q(x)), [batch, d_c], if already computed (Algorithm
+   * 1, line 7). Omitted, they are computed from the same forward pass; the values agree.
+   */
+  readonly labels?: tf.Tensor;
+}
+
+/**
+ * VCAGAN's classifier gradient penalty L_creg, Eq. 6 (Algorithm 1, line 9):
+ * E_x ||∇x (Q(x)·argmax onehot(Q(x)))||², Q(x) = softmax(classifier(x)), the virtual
+ * label held constant, the norm summed over the input's axes and averaged over the batch.
+ * It penalises the slope of the classifier's winning probability, so decision boundaries
+ * settle where the data is sparse over a wider region (Section 3). Second-order.
+ */
+export function classifierGradientPenalty(inputs: ClassifierGradientPenaltyInputs): tf.Scalar {
+  const caller = 'classifierGradientPenalty';
+  expectFunction(caller, 'classifier', inputs.classifier);
+  const real = expectBatch(caller, 'real', inputs.real);
+  const batch = real.shape[0] as number;
+  return tf.tidy(() => {
+    expectFinite(caller, { real });
+    const winning = (x: tf.Tensor): tf.Tensor1D => {
+      const logits = expectTensor(caller, 'the output of classifier', inputs.classifier(x), { rank: 2 });
+      if (logits.shape[0] !== batch) {
+        throw new InvalidArgumentError(caller, 'the output of classifier', `of shape [${batch}, d_c] (one row of logits per sample)`, `shape ${formatShape(logits.shape)}`);
+      }
+      const q = tf.softmax(logits);
+      const labels = inputs.labels === undefined ? argmaxOneHot(q) : expectMatrix(caller, 'labels', inputs.labels, { name: 'the output of classifier', tensor: logits });
+      return tf.sum(tf.mul(q, labels), -1);
+    };
+    return meanSquaredInputGradient(winning, real);
+  });
+}
+
+/** Inputs of {@link wganGradientPenalty}. */
+export interface WganGradientPenaltyInputs {
+  /** The critic's value per sample. */
+  readonly discriminator: ScalarNetwork;
+  /** Real data, [batch, ...]. */
+  readonly real: tf.Tensor;
+  /** Fake data, the same shape as `real`. */
+  readonly fake: tf.Tensor;
+  /** Interpolation weights α in [0, 1], [batch]: draw them with `random.uniform([batch])`. */
+  readonly alpha: tf.Tensor;
+}
+
+/** Options of {@link wganGradientPenalty}. */
+export interface WganGradientPenaltyOptions {
+  /** The gradient norm the penalty pulls towards. Default 1 (Gulrajani et al. 2017). */
+  readonly target?: number;
+}
+
+/**
+ * WGAN-GP (Gulrajani et al. 2017): E (||∇x̂ D(x̂)||₂ − target)² at x̂ = α·real + (1 − α)·fake,
+ * one α per sample. The norm is sqrt(Σ g² + 1e-12): the 1e-12 keeps the gradient of the
+ * norm finite where D is flat. Usual weight: 10.
+ */
+export function wganGradientPenalty(inputs: WganGradientPenaltyInputs, options: WganGradientPenaltyOptions = {}): tf.Scalar {
+  const caller = 'wganGradientPenalty';
+  expectFunction(caller, 'discriminator', inputs.discriminator);
+  const target = expectNumber(caller, 'options.target', options.target ?? 1, { min: 0 });
+  const real = expectBatch(caller, 'real', inputs.real);
+  const fake = expectTensor(caller, 'fake', inputs.fake, { shape: real.shape, shapeSource: 'matching real' });
+  const batch = real.shape[0] as number;
+  const alpha = expectTensor(caller, 'alpha', inputs.alpha, { shape: [batch], shapeSource: 'one weight per sample of real' });
+  return tf.tidy(() => {
+    expectFinite(caller, { real, fake, alpha });
+    if (valueChecksEnabled()) {
+      const [low, high] = tf.stack([tf.min(alpha), tf.max(alpha)]).dataSync() as Float32Array;
+      if ((low as number) < 0 || (high as number) > 1) throw new InvalidArgumentError(caller, 'alpha', 'in [0, 1]', `values from ${low} to ${high}`);
+    }
+    const weights = tf.reshape(alpha, [batch, ...real.shape.slice(1).map(() => 1)]);
+    const interpolated = tf.add(tf.mul(weights, real), tf.mul(tf.sub(1, weights), fake));
+    enableHigherOrderGradients();
+    const gradient = tf.grad((input: tf.Tensor) => tf.sum(perSample(caller, 'discriminator', inputs.discriminator(input), batch)))(interpolated);
+    const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(gradient, [batch, -1])), -1), 1e-12));
+    return tf.mean(tf.square(tf.sub(norms, target)));
+  });
+}
