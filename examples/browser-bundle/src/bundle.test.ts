@@ -17,7 +17,7 @@ describe('browser bundle of @gantry/backend, @gantry/losses and @gantry/priors',
     expect(code).not.toMatch(/from ["']node:/);
     expect(code).toMatch(/kernelName: Tanh/);
     // The losses and priors are in it too.
-    expect(code).toMatch(/caller = "r1Penalty"/);
+    expect(code).toContain('"r1Penalty"');
     expect(code).toContain('gantry/categorical-prior');
     // Running it needs a browser: TF.js picks its Node platform when loaded in Node, and
     // the bundle has (rightly) only browser stubs for it. The playground issue runs it in Chromium.

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectFinite, expectNumber, expectProbabilityRows, expectTensor, InvalidArgumentError, setValueChecks, valueChecksEnabled } from './index.node.js';
-import { useBackend } from './test-support/backends.js';
+import { useBackend } from './testing.js';
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -8,7 +8,7 @@ import {
   higherOrderGradientsEnabled,
   type Random,
 } from './index.node.js';
-import { TESTED_BACKENDS, useBackend } from './test-support/backends.js';
+import { TESTED_BACKENDS, useBackend } from './testing.js';
 
 /**
  * One row of the table: a network f(x; θ) built around one op. The checked quantity is the

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADVERSARIAL_LOSSES, adversarialLoss, defineAdversarialLoss, hingeLoss, leastSquaresLoss, logisticLoss, minimaxLoss, wassersteinLoss } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend, valueOf } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 // Hand arithmetic for real logits r = [0, 2] and fake logits f = [0.5, -1]:
 //   softplus(0) = ln 2 = 0.693147         softplus(-2) = ln(1 + e^-2) = ln 1.135335 = 0.126928
@@ -87,19 +87,19 @@ describe('adversarialLoss', () => {
   });
 
   it('rejects unknown names, malformed pairs and bad logits, naming the argument', () => {
-    expect(messageOf(() => adversarialLoss('hinged' as 'hinge'))).toBe(
+    expect(invalidArgumentMessage(() => adversarialLoss('hinged' as 'hinge'))).toBe(
       "adversarialLoss: spec must be one of 'logistic', 'minimax', 'hinge', 'wasserstein', 'least-squares' or an AdversarialLoss, got 'hinged'.",
     );
-    expect(messageOf(() => adversarialLoss({ name: 'x' } as never))).toMatch(/^adversarialLoss: spec must be a loss name or an object with discriminator and generator functions/);
+    expect(invalidArgumentMessage(() => adversarialLoss({ name: 'x' } as never))).toMatch(/^adversarialLoss: spec must be a loss name or an object with discriminator and generator functions/);
     const wide = tf.zeros([4, 2]);
     const good = tf.zeros([4]);
     const empty = tf.zeros([0]);
     const nan = tf.tensor1d([0, Number.NaN]);
-    expect(messageOf(() => logisticLoss.discriminator({ real: good, fake: wide }))).toBe(
+    expect(invalidArgumentMessage(() => logisticLoss.discriminator({ real: good, fake: wide }))).toBe(
       'logistic.discriminator: logits.fake must be of shape [batch] or [batch, 1], got shape [4, 2].',
     );
-    expect(messageOf(() => hingeLoss.generator({ fake: empty }))).toBe('hinge.generator: logits.fake must be a non-empty batch, got shape [0].');
-    expect(messageOf(() => logisticLoss.discriminator({ real: nan, fake: good }))).toBe(
+    expect(invalidArgumentMessage(() => hingeLoss.generator({ fake: empty }))).toBe('hinge.generator: logits.fake must be a non-empty batch, got shape [0].');
+    expect(invalidArgumentMessage(() => logisticLoss.discriminator({ real: nan, fake: good }))).toBe(
       'logistic.discriminator: logits.real must be finite, got NaN at index [1] (1 non-finite of 2).',
     );
     tf.dispose([wide, good, empty, nan]);

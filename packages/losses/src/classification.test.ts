@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acganClassifierLoss, classificationLoss } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend, valueOf } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('classification losses on %s', (backend) => {
   beforeAll(async () => {
@@ -72,20 +72,20 @@ describe('classification losses: bad input', () => {
       [0, 0, 1],
     ]);
     const wide = tf.zeros([2, 4]);
-    expect(messageOf(() => classificationLoss({ labels: notNormalised, logits }))).toMatch(
+    expect(invalidArgumentMessage(() => classificationLoss({ labels: notNormalised, logits }))).toMatch(
       /^classificationLoss: labels must be probabilities summing to 1 \(tolerance 0.00001\), got a sum of 0\.9\d* in row 1\.$/,
     );
-    expect(messageOf(() => classificationLoss({ labels: negative, logits }))).toBe(
+    expect(invalidArgumentMessage(() => classificationLoss({ labels: negative, logits }))).toBe(
       'classificationLoss: labels must be probabilities (finite, >= 0, rows summing to 1), got -0.5 at position 1 in row 0.',
     );
-    expect(messageOf(() => acganClassifierLoss({ realLabels: notNormalised, realLogits: logits, fakeLabels: wide, fakeLogits: logits }))).toBe(
+    expect(invalidArgumentMessage(() => acganClassifierLoss({ realLabels: notNormalised, realLogits: logits, fakeLabels: wide, fakeLogits: logits }))).toBe(
       'acganClassifierLoss: realLabels must be probabilities summing to 1 (tolerance 0.00001), got a sum of 0.9000000059604645 in row 1.',
     );
     const labels = tf.tensor2d([
       [0, 0, 1],
       [1, 0, 0],
     ]);
-    expect(messageOf(() => acganClassifierLoss({ realLabels: labels, realLogits: logits, fakeLabels: wide, fakeLogits: logits }))).toBe(
+    expect(invalidArgumentMessage(() => acganClassifierLoss({ realLabels: labels, realLogits: logits, fakeLabels: wide, fakeLogits: logits }))).toBe(
       'acganClassifierLoss: fakeLabels must be of shape [2, 3] (matching fakeLogits), got shape [2, 4].',
     );
     tf.dispose([logits, notNormalised, negative, wide, labels]);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { argmaxOneHot, caganDiscriminatorLoss, caganGeneratorLoss, conditionalLogits, logisticLoss } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend, valueOf } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('CAGAN losses on %s', (backend) => {
   beforeAll(async () => {
@@ -96,28 +96,28 @@ describe('CAGAN losses: bad input', () => {
     const a4 = tf.zeros([16, 4]);
     const nan = tf.fill([16, 8], Number.NaN);
     const ints = tf.zeros([32, 8], 'int32');
-    expect(messageOf(() => conditionalLogits({ adversarial: a8, labels: c4 }))).toBe(
+    expect(invalidArgumentMessage(() => conditionalLogits({ adversarial: a8, labels: c4 }))).toBe(
       'conditionalLogits: labels must be of shape [32, 8] (matching adversarial), got shape [32, 4].',
     );
-    expect(messageOf(() => caganDiscriminatorLoss({ realAdversarial: a8, realLabels: c4, fakeAdversarial: a8, fakeLabels: c8 }))).toBe(
+    expect(invalidArgumentMessage(() => caganDiscriminatorLoss({ realAdversarial: a8, realLabels: c4, fakeAdversarial: a8, fakeLabels: c8 }))).toBe(
       'caganDiscriminatorLoss: realLabels must be of shape [32, 8] (matching realAdversarial), got shape [32, 4].',
     );
-    expect(messageOf(() => caganDiscriminatorLoss({ realAdversarial: a8, realLabels: c8, fakeAdversarial: a4, fakeLabels: c8 }))).toBe(
+    expect(invalidArgumentMessage(() => caganDiscriminatorLoss({ realAdversarial: a8, realLabels: c8, fakeAdversarial: a4, fakeLabels: c8 }))).toBe(
       'caganDiscriminatorLoss: fakeAdversarial must be of shape [*, 8] (the width of realAdversarial), got shape [16, 4].',
     );
-    expect(messageOf(() => caganGeneratorLoss({ fakeAdversarial: a8small, fakeLabels: c8 }))).toBe(
+    expect(invalidArgumentMessage(() => caganGeneratorLoss({ fakeAdversarial: a8small, fakeLabels: c8 }))).toBe(
       'caganGeneratorLoss: fakeLabels must be of shape [16, 8] (matching fakeAdversarial), got shape [32, 8].',
     );
-    expect(messageOf(() => caganGeneratorLoss({ fakeAdversarial: nan, fakeLabels: a8small }))).toBe(
+    expect(invalidArgumentMessage(() => caganGeneratorLoss({ fakeAdversarial: nan, fakeLabels: a8small }))).toBe(
       'caganGeneratorLoss: fakeAdversarial must be finite, got NaN at index [0, 0] (128 non-finite of 128).',
     );
-    expect(messageOf(() => caganGeneratorLoss({ fakeAdversarial: a8, fakeLabels: ints }))).toBe(
+    expect(invalidArgumentMessage(() => caganGeneratorLoss({ fakeAdversarial: a8, fakeLabels: ints }))).toBe(
       'caganGeneratorLoss: fakeLabels must be a float32 tensor, got dtype int32.',
     );
-    expect(messageOf(() => caganGeneratorLoss({ fakeAdversarial: a8, fakeLabels: c8 }, { adversarial: 'hnge' as 'hinge' }))).toMatch(
+    expect(invalidArgumentMessage(() => caganGeneratorLoss({ fakeAdversarial: a8, fakeLabels: c8 }, { adversarial: 'hnge' as 'hinge' }))).toMatch(
       /^caganGeneratorLoss: options.adversarial must be one of 'logistic', .*, got 'hnge'\.$/,
     );
-    expect(messageOf(() => argmaxOneHot(tf.zeros([3])))).toBe('argmaxOneHot: q must be of rank 2, got shape [3] (rank 1).');
+    expect(invalidArgumentMessage(() => argmaxOneHot(tf.zeros([3])))).toBe('argmaxOneHot: q must be of rank 2, got shape [3] (rank 1).');
     tf.dispose([a8, c4, c8, a8small, a4, nan, ints]);
   });
 });

@@ -15,7 +15,7 @@ import {
   wganGradientPenalty,
   weighted,
 } from './index.js';
-import { TESTED_BACKENDS, useBackend } from './test-support/setup.js';
+import { TESTED_BACKENDS, useBackend } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('no tensor leaks on %s', (backend) => {
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom, type Random } from '@gantry/backend';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { argmaxOneHot, classifierGradientPenalty, conditionalLogits, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
-import { TESTED_BACKENDS, useBackend } from './test-support/setup.js';
+import { TESTED_BACKENDS, useBackend } from '@gantry/backend/testing';
 
 /**
  * Second-order gradient checks: d/dθ of each penalty, which differentiates the network

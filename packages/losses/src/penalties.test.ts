@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifierGradientPenalty, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend, valueOf } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => {
   beforeAll(async () => {
@@ -94,30 +94,30 @@ describe('gradient penalties: bad input', () => {
     const x = tf.zeros([4, 2]);
     const nan = tf.tensor2d([0, 1, Number.NaN, 2], [2, 2]);
     const linear = (input: tf.Tensor): tf.Tensor => tf.sum(input, -1);
-    expect(messageOf(() => r1Penalty({ discriminator: (input) => tf.concat([input, input], 1), real: x }))).toBe(
+    expect(invalidArgumentMessage(() => r1Penalty({ discriminator: (input) => tf.concat([input, input], 1), real: x }))).toBe(
       'r1Penalty: the output of discriminator must be of shape [4] or [4, 1] (one value per sample), got shape [4, 4].',
     );
-    expect(messageOf(() => r1Penalty({ discriminator: linear, real: tf.zeros([4]) }))).toBe(
+    expect(invalidArgumentMessage(() => r1Penalty({ discriminator: linear, real: tf.zeros([4]) }))).toBe(
       'r1Penalty: real must be a batch of shape [batch, ...] with batch >= 1, got shape [4].',
     );
-    expect(messageOf(() => r2Penalty({ discriminator: linear, fake: nan }))).toBe('r2Penalty: fake must be finite, got NaN at index [1, 0] (1 non-finite of 4).');
-    expect(messageOf(() => r1Penalty({ discriminator: 'D' as never, real: x }))).toBe('r1Penalty: discriminator must be a function of x, got string.');
-    expect(messageOf(() => classifierGradientPenalty({ classifier: (input) => tf.sum(input, -1), real: x }))).toBe(
+    expect(invalidArgumentMessage(() => r2Penalty({ discriminator: linear, fake: nan }))).toBe('r2Penalty: fake must be finite, got NaN at index [1, 0] (1 non-finite of 4).');
+    expect(invalidArgumentMessage(() => r1Penalty({ discriminator: 'D' as never, real: x }))).toBe('r1Penalty: discriminator must be a function of x, got string.');
+    expect(invalidArgumentMessage(() => classifierGradientPenalty({ classifier: (input) => tf.sum(input, -1), real: x }))).toBe(
       'classifierGradientPenalty: the output of classifier must be of rank 2, got shape [4] (rank 1).',
     );
-    expect(messageOf(() => classifierGradientPenalty({ classifier: (input) => input, real: x, labels: tf.zeros([4, 3]) }))).toBe(
+    expect(invalidArgumentMessage(() => classifierGradientPenalty({ classifier: (input) => input, real: x, labels: tf.zeros([4, 3]) }))).toBe(
       'classifierGradientPenalty: labels must be of shape [4, 2] (matching the output of classifier), got shape [4, 3].',
     );
-    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: tf.zeros([3, 2]), alpha: tf.zeros([4]) }))).toBe(
+    expect(invalidArgumentMessage(() => wganGradientPenalty({ discriminator: linear, real: x, fake: tf.zeros([3, 2]), alpha: tf.zeros([4]) }))).toBe(
       'wganGradientPenalty: fake must be of shape [4, 2] (matching real), got shape [3, 2].',
     );
-    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4, 1]) }))).toBe(
+    expect(invalidArgumentMessage(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4, 1]) }))).toBe(
       'wganGradientPenalty: alpha must be of shape [4] (one weight per sample of real), got shape [4, 1].',
     );
-    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.tensor1d([0, 0.5, 1, 1.5]) }))).toBe(
+    expect(invalidArgumentMessage(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.tensor1d([0, 0.5, 1, 1.5]) }))).toBe(
       'wganGradientPenalty: alpha must be in [0, 1], got values from 0 to 1.5.',
     );
-    expect(messageOf(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4]) }, { target: -1 }))).toBe(
+    expect(invalidArgumentMessage(() => wganGradientPenalty({ discriminator: linear, real: x, fake: x, alpha: tf.zeros([4]) }, { target: -1 }))).toBe(
       'wganGradientPenalty: options.target must be a finite number >= 0, got -1.',
     );
     tf.dispose([x, nan]);

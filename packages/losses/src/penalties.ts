@@ -55,12 +55,16 @@ export interface R1Inputs {
  * γ/2. Second-order: enables {@link enableHigherOrderGradients} on first use.
  */
 export function r1Penalty(inputs: R1Inputs): tf.Scalar {
-  const caller = 'r1Penalty';
-  expectFunction(caller, 'discriminator', inputs.discriminator);
-  const real = expectBatch(caller, 'real', inputs.real);
+  return discriminatorGradientPenalty('r1Penalty', inputs.discriminator, 'real', inputs.real);
+}
+
+/** R1 or R2: E ||∇x D(x)||² at the data in `argument`. */
+function discriminatorGradientPenalty(caller: string, discriminator: ScalarNetwork, argument: string, data: tf.Tensor): tf.Scalar {
+  expectFunction(caller, 'discriminator', discriminator);
+  const x = expectBatch(caller, argument, data);
   return tf.tidy(() => {
-    expectFinite(caller, { real });
-    return meanSquaredInputGradient((x) => perSample(caller, 'discriminator', inputs.discriminator(x), real.shape[0] as number), real);
+    expectFinite(caller, { [argument]: x });
+    return meanSquaredInputGradient((input) => perSample(caller, 'discriminator', discriminator(input), x.shape[0] as number), x);
   });
 }
 
@@ -78,13 +82,7 @@ export interface R2Inputs {
  * weight 1 in place of R1.
  */
 export function r2Penalty(inputs: R2Inputs): tf.Scalar {
-  const caller = 'r2Penalty';
-  expectFunction(caller, 'discriminator', inputs.discriminator);
-  const fake = expectBatch(caller, 'fake', inputs.fake);
-  return tf.tidy(() => {
-    expectFinite(caller, { fake });
-    return meanSquaredInputGradient((x) => perSample(caller, 'discriminator', inputs.discriminator(x), fake.shape[0] as number), fake);
-  });
+  return discriminatorGradientPenalty('r2Penalty', inputs.discriminator, 'fake', inputs.fake);
 }
 
 /** Inputs of {@link classifierGradientPenalty}. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setValueChecks } from '@gantry/backend';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { weighted } from './index.js';
-import { messageOf, useBackend, valueOf } from './test-support/setup.js';
+import { invalidArgumentMessage, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe('weighted', () => {
   beforeAll(async () => {
@@ -30,14 +30,14 @@ describe('weighted', () => {
 
   it('fails loudly on a misspelt name, a missing weight, a bad weight or a non-finite term', () => {
     const terms = { adversarial: tf.scalar(1), creg: tf.scalar(Number.POSITIVE_INFINITY) };
-    expect(messageOf(() => weighted(terms, { adversarial: 1, crge: 1, creg: 1 }))).toBe(
+    expect(invalidArgumentMessage(() => weighted(terms, { adversarial: 1, crge: 1, creg: 1 }))).toBe(
       'weighted: weights.crge must be the weight of a term (terms are adversarial, creg), got a weight with no term.',
     );
-    expect(messageOf(() => weighted(terms, { adversarial: 1 }))).toBe("weighted: weights.creg must be a weight for term 'creg', got none.");
-    expect(messageOf(() => weighted(terms, { adversarial: Number.NaN, creg: 0 }))).toBe('weighted: weights.adversarial must be a finite number, got NaN.');
-    expect(messageOf(() => weighted(terms, { adversarial: 1, creg: 10 }))).toBe('weighted: terms.creg must be finite, got Infinity.');
-    expect(messageOf(() => weighted({ vector: tf.zeros([2]) as tf.Scalar }, { vector: 1 }))).toBe('weighted: terms.vector must be a scalar, got shape [2].');
-    expect(messageOf(() => weighted({}, {}))).toBe('weighted: terms must be at least one named term, got {}.');
+    expect(invalidArgumentMessage(() => weighted(terms, { adversarial: 1 }))).toBe("weighted: weights.creg must be a weight for term 'creg', got none.");
+    expect(invalidArgumentMessage(() => weighted(terms, { adversarial: Number.NaN, creg: 0 }))).toBe('weighted: weights.adversarial must be a finite number, got NaN.');
+    expect(invalidArgumentMessage(() => weighted(terms, { adversarial: 1, creg: 10 }))).toBe('weighted: terms.creg must be finite, got Infinity.');
+    expect(invalidArgumentMessage(() => weighted({ vector: tf.zeros([2]) as tf.Scalar }, { vector: 1 }))).toBe('weighted: terms.vector must be a scalar, got shape [2].');
+    expect(invalidArgumentMessage(() => weighted({}, {}))).toBe('weighted: terms must be at least one named term, got {}.');
     setValueChecks(false);
     expect(valueOf(weighted(terms, { adversarial: 1, creg: 10 }))).toBe(Number.POSITIVE_INFINITY);
     tf.dispose(Object.values(terms));

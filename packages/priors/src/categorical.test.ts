@@ -10,7 +10,7 @@ import {
   type CategoricalPrior,
   type CategoricalUpdateRule,
 } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend } from '@gantry/backend/testing';
 
 const PAPER = [0.1, 0.4, 0.2, 0.3];
 // −Σ p ln p = −(0.1 ln 0.1 + 0.4 ln 0.4 + 0.2 ln 0.2 + 0.3 ln 0.3) = 0.230259 + 0.366516 + 0.321888 + 0.361192
@@ -85,7 +85,7 @@ describe('categorical priors: values', () => {
   it('a fixed prior does not move, but still checks what it is given', () => {
     const prior = categoricalPrior({ probabilities: PAPER, rule: fixedRule() });
     expect(prior.update([[1, 0, 0, 0]]).probabilities()).toEqual(PAPER);
-    expect(messageOf(() => prior.update([[1, 0, 0]]))).toBe('CategoricalPrior.update: classifierProbabilities[0] must be an array of 4 probabilities, got 3 values.');
+    expect(invalidArgumentMessage(() => prior.update([[1, 0, 0]]))).toBe('CategoricalPrior.update: classifierProbabilities[0] must be an array of 4 probabilities, got 3 values.');
   });
 
   it('is immutable: update returns a new prior, and state cannot be changed in place', () => {
@@ -194,7 +194,7 @@ describe('categorical priors: checkpoints', () => {
     const prior = categoricalPrior({ categories: 2, rule: sharpen(2) }).update([[1, 0]]);
     expect(prior.probabilities()[0]).toBeCloseTo(0.9, 15);
     const json = JSON.parse(JSON.stringify(prior.toJSON()));
-    expect(messageOf(() => categoricalPriorFromJSON(json))).toBe(
+    expect(invalidArgumentMessage(() => categoricalPriorFromJSON(json))).toBe(
       'categoricalPriorFromJSON: json.rule.name must be a known rule (fixed, ema, sma; pass options.rules for your own), got "sharpen".',
     );
     const restored = categoricalPriorFromJSON(json, { rules: { sharpen: (options) => sharpen(options.strength as number) } });
@@ -214,7 +214,7 @@ describe('categorical priors: bad input', () => {
       [0.25, 0.25, 0.25, 0.25],
       [Number.NaN, 0.5, 0.25, 0.25],
     ]);
-    expect(messageOf(() => prior.update(nan))).toBe(
+    expect(invalidArgumentMessage(() => prior.update(nan))).toBe(
       'CategoricalPrior.update: classifierProbabilities must be probabilities (finite, >= 0, rows summing to 1), got NaN at position 0 in row 1.',
     );
     expect(prior.toJSON()).toEqual(good);
@@ -226,30 +226,30 @@ describe('categorical priors: bad input', () => {
     const narrow = tf.fill([32, 4], 0.25);
     const logits = tf.tensor2d([[2, -1, 0.5, 0, 0, 0, 0, 0]]);
     const ints = tf.zeros([1, 8], 'int32');
-    expect(messageOf(() => prior.update(narrow))).toBe(
+    expect(invalidArgumentMessage(() => prior.update(narrow))).toBe(
       'CategoricalPrior.update: classifierProbabilities must be of shape [batch >= 1, 8] (one row of Q(x) per real sample), got shape [32, 4].',
     );
-    expect(messageOf(() => prior.update(logits))).toBe(
+    expect(invalidArgumentMessage(() => prior.update(logits))).toBe(
       'CategoricalPrior.update: classifierProbabilities must be probabilities (finite, >= 0, rows summing to 1), got -1 at position 1 in row 0.',
     );
-    expect(messageOf(() => prior.update(ints))).toBe('CategoricalPrior.update: classifierProbabilities must be a float32 tensor, got dtype int32.');
-    expect(messageOf(() => prior.update([]))).toBe(
+    expect(invalidArgumentMessage(() => prior.update(ints))).toBe('CategoricalPrior.update: classifierProbabilities must be a float32 tensor, got dtype int32.');
+    expect(invalidArgumentMessage(() => prior.update([]))).toBe(
       'CategoricalPrior.update: classifierProbabilities must be of shape [batch >= 1, 8] (one row of Q(x) per real sample), got shape [0, 8].',
     );
-    expect(messageOf(() => categoricalPrior({ probabilities: [0.5, 0.6] }))).toBe(
+    expect(invalidArgumentMessage(() => categoricalPrior({ probabilities: [0.5, 0.6] }))).toBe(
       'categoricalPrior: options.probabilities must be probabilities summing to 1 (tolerance 0.00001), got a sum of 1.1.',
     );
-    expect(messageOf(() => categoricalPrior({ probabilities: [1.5, -0.5] }))).toBe(
+    expect(invalidArgumentMessage(() => categoricalPrior({ probabilities: [1.5, -0.5] }))).toBe(
       'categoricalPrior: options.probabilities must be probabilities (finite, >= 0, rows summing to 1), got -0.5 at position 1.',
     );
     expect(() => categoricalPrior({ probabilities: [0.5, 0.5 + 5e-6] })).not.toThrow();
-    expect(messageOf(() => categoricalPrior({ categories: 3, probabilities: PAPER }))).toBe('categoricalPrior: options.categories must be 4 (the length of options.probabilities), got 3.');
-    expect(messageOf(() => categoricalPrior({}))).toBe('categoricalPrior: options.categories must be an integer >= 1, got undefined.');
+    expect(invalidArgumentMessage(() => categoricalPrior({ categories: 3, probabilities: PAPER }))).toBe('categoricalPrior: options.categories must be 4 (the length of options.probabilities), got 3.');
+    expect(invalidArgumentMessage(() => categoricalPrior({}))).toBe('categoricalPrior: options.categories must be an integer >= 1, got undefined.');
     for (const decay of [0, 1, 1.5, -0.1, Number.NaN]) {
-      expect(messageOf(() => exponentialMovingAverage({ decay }))).toBe(`exponentialMovingAverage: options.decay must be a finite number in (0, 1), got ${decay}.`);
+      expect(invalidArgumentMessage(() => exponentialMovingAverage({ decay }))).toBe(`exponentialMovingAverage: options.decay must be a finite number in (0, 1), got ${decay}.`);
     }
-    expect(messageOf(() => simpleMovingAverage({ window: 0 }))).toBe('simpleMovingAverage: options.window must be an integer >= 1, got 0.');
-    expect(messageOf(() => categoricalPriorFromJSON({ format: 'other' } as never))).toBe(`categoricalPriorFromJSON: json.format must be 'gantry/categorical-prior', got "other".`);
+    expect(invalidArgumentMessage(() => simpleMovingAverage({ window: 0 }))).toBe('simpleMovingAverage: options.window must be an integer >= 1, got 0.');
+    expect(invalidArgumentMessage(() => categoricalPriorFromJSON({ format: 'other' } as never))).toBe(`categoricalPriorFromJSON: json.format must be 'gantry/categorical-prior', got "other".`);
     tf.dispose([narrow, logits, ints]);
   });
 
@@ -262,6 +262,6 @@ describe('categorical priors: bad input', () => {
       probabilities: (state) => state.probabilities as number[],
     };
     const prior = categoricalPrior({ categories: 2, rule: broken });
-    expect(messageOf(() => prior.update([[1, 0]]))).toBe("rule 'broken': probabilities(state) must be probabilities summing to 1 (tolerance 0.00001), got a sum of 2.");
+    expect(invalidArgumentMessage(() => prior.update([[1, 0]]))).toBe("rule 'broken': probabilities(state) must be probabilities summing to 1 (tolerance 0.00001), got a sum of 2.");
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { continuousPriorFromJSON, normalPrior, uniformPrior } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend } from '@gantry/backend/testing';
 
 function moments(values: Float32Array): { mean: number; std: number; min: number; max: number } {
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -71,11 +71,11 @@ describe('continuous priors: JSON and bad input', () => {
   });
 
   it('names the argument and the bad value', () => {
-    expect(messageOf(() => normalPrior(0))).toBe('normalPrior: dimension must be an integer >= 1, got 0.');
-    expect(messageOf(() => normalPrior(4, { std: 0 }))).toBe('normalPrior: options.std must be a finite number > 0, got 0.');
-    expect(messageOf(() => uniformPrior(4, { min: 1, max: 1 }))).toBe('uniformPrior: options.max must be a finite number > 1, got 1.');
-    expect(messageOf(() => normalPrior(4).sample(2.5, createRandom(1)))).toBe('normalPrior.sample: batch must be an integer >= 1, got 2.5.');
-    expect(messageOf(() => normalPrior(4).sample(2, 42 as never))).toBe('normalPrior.sample: random must be a Random from createRandom(seed) (@gantry/backend), got number.');
-    expect(messageOf(() => continuousPriorFromJSON({ kind: 'cauchy' } as never))).toBe(`continuousPriorFromJSON: json.kind must be 'normal' or 'uniform', got "cauchy".`);
+    expect(invalidArgumentMessage(() => normalPrior(0))).toBe('normalPrior: dimension must be an integer >= 1, got 0.');
+    expect(invalidArgumentMessage(() => normalPrior(4, { std: 0 }))).toBe('normalPrior: options.std must be a finite number > 0, got 0.');
+    expect(invalidArgumentMessage(() => uniformPrior(4, { min: 1, max: 1 }))).toBe('uniformPrior: options.max must be a finite number > 1, got 1.');
+    expect(invalidArgumentMessage(() => normalPrior(4).sample(2.5, createRandom(1)))).toBe('normalPrior.sample: batch must be an integer >= 1, got 2.5.');
+    expect(invalidArgumentMessage(() => normalPrior(4).sample(2, 42 as never))).toBe('normalPrior.sample: random must be a Random from createRandom(seed) (@gantry/backend), got number.');
+    expect(invalidArgumentMessage(() => continuousPriorFromJSON({ kind: 'cauchy' } as never))).toBe(`continuousPriorFromJSON: json.kind must be 'normal' or 'uniform', got "cauchy".`);
   });
 });

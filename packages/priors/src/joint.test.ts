@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { categoricalPrior, exponentialMovingAverage, generatorInput, normalPrior, oneHotLabels, sampleGeneratorInput } from './index.js';
-import { messageOf, TESTED_BACKENDS, useBackend } from './test-support/setup.js';
+import { invalidArgumentMessage, TESTED_BACKENDS, useBackend } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('joint prior on %s', (backend) => {
   beforeAll(async () => {
@@ -65,12 +65,12 @@ describe('joint prior: bad input', () => {
   it('names the argument, the expected and the actual value', () => {
     const z = tf.zeros([4, 2]);
     const c = tf.zeros([3, 5]);
-    expect(messageOf(() => generatorInput(z, c))).toBe('generatorInput: c must be of shape [4, *] (one row per row of z), got shape [3, 5].');
-    expect(messageOf(() => generatorInput(z, tf.zeros([4, 5]), { labelEncoding: 'binary' as 'one-hot' }))).toBe(
+    expect(invalidArgumentMessage(() => generatorInput(z, c))).toBe('generatorInput: c must be of shape [4, *] (one row per row of z), got shape [3, 5].');
+    expect(invalidArgumentMessage(() => generatorInput(z, tf.zeros([4, 5]), { labelEncoding: 'binary' as 'one-hot' }))).toBe(
       `generatorInput: options.labelEncoding must be 'one-hot' or 'centered', got "binary".`,
     );
-    expect(messageOf(() => oneHotLabels([0, 3], 3))).toBe('oneHotLabels: indices[1] must be an integer in [0, 2], got 3.');
-    expect(messageOf(() => sampleGeneratorInput(normalPrior(2), categoricalPrior({ categories: 2 }), 0, createRandom(1)))).toBe(
+    expect(invalidArgumentMessage(() => oneHotLabels([0, 3], 3))).toBe('oneHotLabels: indices[1] must be an integer in [0, 2], got 3.');
+    expect(invalidArgumentMessage(() => sampleGeneratorInput(normalPrior(2), categoricalPrior({ categories: 2 }), 0, createRandom(1)))).toBe(
       'sampleGeneratorInput: batch must be an integer >= 1, got 0.',
     );
     tf.dispose([z, c]);
