@@ -1,5 +1,6 @@
 // Fails unless the generated API site (docs/api) documents every name each package's
-// src/index.ts exports: the docs site must list the whole public API.
+// public entries export (src/index.ts, and src/node.ts where a package has a Node-only
+// subpath): the docs site must list the whole public API.
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -15,8 +16,9 @@ const site = (await Promise.all((await htmlFiles('docs/api')).map((file) => read
 const missing = [];
 let checked = 0;
 for (const name of await readdir('packages')) {
-  const index = await readFile(join('packages', name, 'src', 'index.ts'), 'utf8');
-  const exported = [...index.matchAll(/export\s*\{([^}]*)\}/g)].flatMap((match) =>
+  const entries = (await readdir(join('packages', name, 'src'))).filter((file) => file === 'index.ts' || file === 'node.ts');
+  const index = (await Promise.all(entries.map((file) => readFile(join('packages', name, 'src', file), 'utf8')))).join('\n');
+  const exported = [...index.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)].flatMap((match) =>
     match[1].split(',').map((part) => part.replace(/\btype\b/, '').trim()).filter(Boolean),
   );
   for (const symbol of exported) {

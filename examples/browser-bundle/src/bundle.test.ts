@@ -6,7 +6,7 @@ import { config, forbidNodeBuiltins } from '../vite.config.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-describe('browser bundle of @gantry/backend, @gantry/losses and @gantry/priors', () => {
+describe('browser bundle of @gantry/backend, losses, priors and models', () => {
   it('builds with Vite without any Node built-in in our code', async () => {
     await build({ ...config, root, configFile: false, logLevel: 'warn' });
     const bundlePath = `${root}dist/bundle.js`;
@@ -19,6 +19,9 @@ describe('browser bundle of @gantry/backend, @gantry/losses and @gantry/priors',
     // The losses and priors are in it too.
     expect(code).toContain('"r1Penalty"');
     expect(code).toContain('gantry/categorical-prior');
+    // The models' browser build: equalized layers, and no file:// handler.
+    expect(code).toContain('EqualizedDense');
+    expect(code).not.toContain('registerFileHandler');
     // Running it needs a browser: TF.js picks its Node platform when loaded in Node, and
     // the bundle has (rightly) only browser stubs for it. The playground issue runs it in Chromium.
     expect(code).toMatch(/export \{[^}]*\brun\b/);

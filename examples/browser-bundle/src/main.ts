@@ -3,10 +3,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom, selectBackend } from '@gantry/backend';
 import { r1Penalty } from '@gantry/losses';
+import { discriminatorOutputs, integratedDiscriminator } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage } from '@gantry/priors';
 
-/** Selects cpu, checks d/dw of R1 for D(x) = Σ tanh(x·w) against finite differences and moves an EMA prior once; returns the verdict. */
-export async function run(): Promise<{ backend: string; ok: boolean; worstErrorRatio: number; prior: readonly number[] }> {
+/**
+ * Selects cpu, checks d/dw of R1 for D(x) = Σ tanh(x·w) against finite differences, moves
+ * an EMA prior once and runs a small D*; returns what it saw.
+ */
+export async function run(): Promise<{ backend: string; ok: boolean; worstErrorRatio: number; prior: readonly number[]; logitsShape: readonly number[] }> {
   const selection = await selectBackend('cpu');
   const random = createRandom(3);
   const x = random.normal([4, 3]);
@@ -15,5 +19,9 @@ export async function run(): Promise<{ backend: string; ok: boolean; worstErrorR
   const result = checkGradients(penalty, [w]);
   tf.dispose([x, w]);
   const prior = categoricalPrior({ categories: 2, rule: exponentialMovingAverage() }).update([[1, 0]]);
-  return { backend: selection.backend, ok: result.ok, worstErrorRatio: result.worstErrorRatio, prior: prior.probabilities() };
+  const d = integratedDiscriminator({ inputShape: [2], categories: 2, trunk: { kind: 'mlp', units: 8, layers: 1 } });
+  const { adversarial, logits } = discriminatorOutputs(d, tf.zeros([3, 2]));
+  const logitsShape = logits.shape;
+  tf.dispose([adversarial, logits]);
+  return { backend: selection.backend, ok: result.ok, worstErrorRatio: result.worstErrorRatio, prior: prior.probabilities(), logitsShape };
 }

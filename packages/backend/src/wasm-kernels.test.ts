@@ -79,3 +79,46 @@ describe('Conv2DBackpropFilter on wasm', () => {
     tf.dispose([x, dy]);
   });
 });
+
+describe('BatchMatMul with transpose flags on wasm (explicit transposes)', () => {
+  const CASES: readonly { a: number[]; b: number[]; transposeA: boolean; transposeB: boolean }[] = [
+    { a: [5, 7], b: [7, 3], transposeA: false, transposeB: false },
+    { a: [5, 7], b: [3, 7], transposeA: false, transposeB: true },
+    { a: [7, 5], b: [7, 3], transposeA: true, transposeB: false },
+    { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
+    { a: [2, 7, 5], b: [2, 3, 7], transposeA: true, transposeB: true },
+    { a: [4, 6, 32], b: [1, 32, 6], transposeA: false, transposeB: false },
+    { a: [32, 64], b: [48, 64], transposeA: false, transposeB: true },
+  ];
+
+  function product(backend: string, index: number): Promise<Float32Array> {
+    return selectBackend(backend as 'cpu' | 'wasm').then(() =>
+      tf.tidy(() => {
+        const c = CASES[index] as (typeof CASES)[number];
+        const random = createRandom(40 + index);
+        return tf.matMul(random.normal(c.a), random.normal(c.b), c.transposeA, c.transposeB).dataSync() as Float32Array;
+      }),
+    );
+  }
+
+  it.each(CASES.map((c, index) => [`${c.a} × ${c.b}, transposeA ${c.transposeA}, transposeB ${c.transposeB}`, index] as const))('%s matches cpu to 1e-5 relative', async (_name, index) => {
+    const expected = await product('cpu', index);
+    const actual = await product('wasm', index);
+    expect(actual.length).toBe(expected.length);
+    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-5);
+  });
+
+  it('leaves no tensor or buffer behind', async () => {
+    await selectBackend('wasm');
+    const a = tf.ones([8, 4]);
+    const b = tf.ones([6, 4]);
+    tf.matMul(a, b, false, true).dispose();
+    const before = tf.memory();
+    for (let i = 0; i < 20; i++) tf.matMul(a, b, false, true).dispose();
+    const after = tf.memory();
+    expect(after.numTensors).toBe(before.numTensors);
+    expect(after.numDataBuffers).toBe(before.numDataBuffers);
+    expect(after.numBytes).toBe(before.numBytes);
+    tf.dispose([a, b]);
+  });
+});

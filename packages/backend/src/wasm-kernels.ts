@@ -58,12 +58,53 @@ export function conv2dFilterGradient(
 let registered = false;
 
 /**
+ * Wraps wasm's BatchMatMul so that a product with a transpose flag transposes explicitly
+ * and then multiplies without flags. wasm sends flagged products to a slow path that is not
+ * XNNPACK: 32×512 by 512×512 takes about 15-20 ms with a flag and about 1-2 ms without,
+ * and every matMul gradient (first and second order) uses the flags. The result differs
+ * from the flagged path only in float32 summation order (tested against the cpu backend).
+ */
+function registerFastTransposedMatMul(): void {
+  const original = tf.getKernel(tf.BatchMatMul, 'wasm');
+  const transpose = tf.getKernel(tf.Transpose, 'wasm');
+  if (original === undefined || transpose === undefined) return;
+  const originalFunc = original.kernelFunc;
+  const transposeFunc = transpose.kernelFunc;
+  tf.unregisterKernel(tf.BatchMatMul, 'wasm');
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const { inputs, attrs, backend } = args;
+      const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+      if (!transposeA && !transposeB) return originalFunc(args);
+      const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
+        const perm = x.shape.map((_, axis) => axis);
+        [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2] as number, perm[perm.length - 1] as number];
+        return transposeFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
+      };
+      const left = transposeA ? swapLast(a) : a;
+      const right = transposeB ? swapLast(b) : b;
+      try {
+        return originalFunc({ inputs: { a: left, b: right }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
+      } finally {
+        const data = backend as unknown as { disposeData: (dataId: object) => void };
+        if (left !== a) data.disposeData(left.dataId);
+        if (right !== b) data.disposeData(right.dataId);
+      }
+    },
+  });
+}
+
+/**
  * Registers on the wasm backend the kernels Gantry's training steps need and TF.js lacks
- * there (today: Conv2DBackpropFilter). Idempotent; never replaces a kernel wasm has.
+ * there (Conv2DBackpropFilter), and a BatchMatMul that avoids wasm's slow transposed path.
+ * Idempotent; registered by `selectBackend('wasm')`.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
+  registerFastTransposedMatMul();
   if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') === undefined) {
     tf.registerKernel({
       kernelName: tf.Conv2DBackpropFilter,

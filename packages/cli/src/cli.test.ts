@@ -1,0 +1,112 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type Console } from './index.js';
+
+/** Runs gantry in-process; returns the exit code and what it printed. */
+async function gantry(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      err += chunk.toString();
+      done();
+    },
+  });
+  const io: Console = { out: (line) => (out += `${line}\n`), err: stderr, cwd };
+  const code = await main(argv, io);
+  return { code, out, err };
+}
+
+// Small networks and few steps: these test the command line, not the paper's results.
+const TINY = ['--backend', 'cpu', '--units', '8', '--layers', '2', '--log-every', '10', '--sample-every', '1000'];
+
+describe('gantry', () => {
+  let cwd = '';
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'gantry-cli-'));
+  });
+  afterAll(async () => {
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('train writes a complete run folder and prints the evaluation', async () => {
+    const { code, out, err } = await gantry(cwd, 'train', ...TINY, '--sample-every', '15', '--steps', '30', '--lambda-creg', '0.1', '--out', 'runs/a');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('gantry train: vcagan on gaussian-mixture, backend cpu');
+    expect(out).toMatch(/high-quality fraction \d\.\d{4} \(within 3σ of a center\)/);
+    expect(out).toMatch(/clustering accuracy \d\.\d{4}, NMI \d\.\d{4}/);
+    const files = (await readdir(join(cwd, 'runs/a'))).sort();
+    expect(files).toEqual(['checkpoints', 'config.json', 'metrics.jsonl', 'models', 'pictures', 'prior.png', 'prior.svg', 'samples.png', 'samples.svg', 'summary.json']);
+    const summary = JSON.parse(await readFile(join(cwd, 'runs/a/summary.json'), 'utf8'));
+    expect(summary.format).toBe('gantry/run-summary');
+    expect(summary.step).toBe(30);
+    expect(summary.mixture.categories.length).toBeGreaterThan(0);
+    const metrics = (await readFile(join(cwd, 'runs/a/metrics.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(metrics.map((line: { step: number }) => line.step)).toEqual([10, 20, 30]);
+    expect(Object.keys(metrics[0].losses)).toEqual(['discriminator.adversarial', 'discriminator.cls', 'discriminator.creg', 'discriminator.r1', 'generator.adversarial']);
+    expect((await readdir(join(cwd, 'runs/a/pictures'))).sort()).toEqual(['samples-step-00000015.svg', 'samples-step-00000030.svg']);
+    const svg = await readFile(join(cwd, 'runs/a/samples.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    const png = await readFile(join(cwd, 'runs/a/samples.png'));
+    expect([...png.subarray(1, 4)].map((byte) => String.fromCharCode(byte)).join('')).toBe('PNG');
+  }, 120_000);
+
+  it('resume is exact: 20 steps straight equal 10 steps, then --resume to 20 (weights byte for byte)', async () => {
+    expect((await gantry(cwd, 'train', ...TINY, '--checkpoint-every', '10', '--steps', '20', '--seed', '4', '--out', 'runs/straight')).code).toBe(0);
+    expect((await gantry(cwd, 'train', ...TINY, '--checkpoint-every', '10', '--steps', '10', '--seed', '4', '--out', 'runs/resumed')).code).toBe(0);
+    const resumed = await gantry(cwd, 'train', '--resume', '--steps', '20', '--out', 'runs/resumed');
+    expect(resumed.err).toBe('');
+    expect(resumed.out).toContain('resumed from');
+    for (const network of ['generator', 'discriminator']) {
+      const a = await readFile(join(cwd, 'runs/straight/models', network, 'weights.bin'));
+      const b = await readFile(join(cwd, 'runs/resumed/models', network, 'weights.bin'));
+      expect(Buffer.compare(a, b), network).toBe(0);
+    }
+    const summary = (run: string): Promise<{ prior: number[] }> => readFile(join(cwd, run, 'summary.json'), 'utf8').then((text) => JSON.parse(text));
+    expect((await summary('runs/resumed')).prior).toEqual((await summary('runs/straight')).prior);
+  }, 120_000);
+
+  it('eval and sample read a run back', async () => {
+    const evaluated = await gantry(cwd, 'eval', '--run', 'runs/a');
+    expect(evaluated.code).toBe(0);
+    expect(evaluated.out).toContain('step 30: P(C) entropy');
+    const labelled = join(cwd, 'labelled.csv');
+    await writeFile(labelled, 'x,y,label\n-2,2,0\n2,1,1\n0,-2,2\n1,-1,3\n');
+    const onFile = await gantry(cwd, 'eval', '--run', 'runs/a', '--data', labelled);
+    expect(onFile.out).toContain('classifier on 4 labelled points');
+    const sampled = await gantry(cwd, 'sample', '--run', 'runs/a', '--n', '500', '--out', 'out/s.svg');
+    expect(sampled.code).toBe(0);
+    expect((await readFile(join(cwd, 'out/s.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+  }, 120_000);
+
+  it('bad input: names the valid choices, the flag, the folder', async () => {
+    const recipe = await gantry(cwd, 'train', '--recipe', 'vcgan');
+    expect([recipe.code, recipe.err]).toEqual([2, 'gantry: --recipe must be one of vcagan, vanilla, infogan, acgan, cagan, got "vcgan".\n']);
+    expect((await gantry(cwd, 'train', '--dataset', 'cifar')).err).toBe('gantry: --dataset must be one of gaussian-mixture, mnist, got "cifar".\n');
+    expect((await gantry(cwd, 'train', '--lambda-creg', '-1')).err).toBe('gantry: --lambda-creg must be a number >= 0, got "-1".\n');
+    expect((await gantry(cwd, 'train', '--steps', '2.5')).err).toBe('gantry: --steps must be an integer >= 1, got "2.5".\n');
+    expect((await gantry(cwd, 'train', '--batch-size', 'x')).err).toBe('gantry: --batch-size must be an integer >= 1, got "x".\n');
+    expect((await gantry(cwd, 'train', '--backend', 'cuda')).err).toBe('gantry: --backend must be one of auto, tensorflow, webgpu, webgl, wasm, cpu, got "cuda".\n');
+    expect((await gantry(cwd, 'train', '--generator-ema', '1')).err).toBe('gantry: --generator-ema must be a number > 0 and < 1, got "1".\n');
+    const existing = await gantry(cwd, 'train', ...TINY, '--steps', '5', '--out', 'runs/a');
+    expect(existing.code).toBe(2);
+    expect(existing.err).toBe(`gantry: ${join(cwd, 'runs/a')} already holds a run (config.json); pass --force to replace it, or --resume to continue it.\n`);
+    const noCheckpoint = join(cwd, 'runs/fresh');
+    await gantry(cwd, 'train', ...TINY, '--steps', '5', '--checkpoint-every', '1000', '--out', 'runs/fresh');
+    await rm(join(noCheckpoint, 'checkpoints'), { recursive: true, force: true });
+    expect((await gantry(cwd, 'train', '--resume', '--out', 'runs/fresh')).err).toBe(
+      `gantry: --resume: ${noCheckpoint} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.\n`,
+    );
+    expect((await gantry(cwd, 'train', '--resume', '--out', 'runs/a', '--seed', '3')).err).toBe('gantry: --resume continues the run as its config.json says; only --steps may change (got --seed).\n');
+    expect((await gantry(cwd, 'eval', '--run', 'nowhere')).err).toBe(`gantry: ${join(cwd, 'nowhere')} is not a Gantry run folder: it has no config.json.\n`);
+    expect((await gantry(cwd, 'sample', '--run', 'runs/a', '--out', 's.gif')).err).toBe('gantry: --out must be a file ending in .svg or .png, got "s.gif".\n');
+    await writeFile(join(cwd, 'unlabelled.csv'), 'x,y\n0,1\n1,0\n2,2\n');
+    const supervised = await gantry(cwd, 'train', ...TINY, '--recipe', 'acgan', '--data', 'unlabelled.csv', '--out', 'runs/acgan');
+    expect(supervised.err).toBe("gantry: acgan.build: data.classes must be the number of label classes (acgan trains on the dataset's labels), got unlabelled data.\n");
+    await expect(readdir(join(cwd, 'runs/acgan'))).rejects.toThrow(/ENOENT/);
+  }, 120_000);
+});

@@ -1,0 +1,78 @@
+import { Command, CommanderError } from 'commander';
+import { InvalidArgumentError } from '@gantry/backend';
+import { NonFiniteLossError } from '@gantry/trainer';
+import { DATASETS, FlagError, PRESETS, RECIPES } from './config.js';
+import { evalCommand, sampleCommand, trainCommand, type Console } from './commands.js';
+
+/** Builds the `gantry` program (commander): `train`, `eval`, `sample`. */
+export function program(io: Console): Command {
+  const gantry = new Command('gantry')
+    .description('Train, evaluate and sample VCAGAN and its baselines (Gantry, TensorFlow.js).')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.out(text.trimEnd()), writeErr: (text) => io.err.write(text) });
+  gantry
+    .command('train')
+    .description('train a recipe on a dataset into a run folder')
+    .option('--recipe <name>', `${Object.entries(RECIPES).map(([name, recipe]) => `${name} (${recipe.description})`).join('; ')}`, undefined)
+    .option('--dataset <name>', `a built-in dataset: ${DATASETS.join(', ')} (default gaussian-mixture)`)
+    .option('--data <path>', 'your own data instead: a CSV or JSON file of points, or a folder of PNG images')
+    .option('--label-column <name>', 'the CSV column holding labels (evaluation and supervised recipes only)')
+    .option('--preset <name>', `${Object.keys(PRESETS).join(' or ')} (default quick: ${PRESETS.quick.steps} steps of ${PRESETS.quick.layers} × ${PRESETS.quick.units} MLPs; paper: ${PRESETS.paper.steps} steps of 4 × 512)`)
+    .option('--steps <n>', 'training steps (the preset’s by default)')
+    .option('--batch-size <n>', 'batch size (default 32)')
+    .option('--seed <n>', 'seed of every draw (default 1)')
+    .option('--backend <name>', 'auto, tensorflow, webgpu, wasm, webgl or cpu (default auto)')
+    .option('--lambda-creg <x>', 'λ_creg, the classifier gradient penalty weight (Eq. 7; VCAGAN default 1)')
+    .option('--lambda-cls <x>', 'λ_cls (default 1)')
+    .option('--lambda-r1 <x>', 'λ_r1 (default 1)')
+    .option('--latent-dim <n>', 'd_z (default 16 for points, 128 for images)')
+    .option('--categories <n>', 'd_c (default 8 for points, 16 for images)')
+    .option('--units <n>', 'units per MLP hidden layer (the preset’s by default)')
+    .option('--layers <n>', 'MLP hidden layers (the preset’s by default)')
+    .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')
+    .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
+    .option('--log-every <n>', 'steps between metrics.jsonl lines')
+    .option('--checkpoint-every <n>', 'steps between checkpoints')
+    .option('--sample-every <n>', 'steps between sample pictures')
+    .option('--out <folder>', 'the run folder (default runs/<recipe>-<dataset>-seed<seed>)')
+    .option('--resume', 'continue the run in --out from its latest checkpoint')
+    .option('--force', 'replace a run folder that already holds a run')
+    .action(async (flags) => {
+      await trainCommand(flags, io);
+    });
+  gantry
+    .command('eval')
+    .description('evaluate a run’s latest checkpoint and rewrite its summary.json')
+    .option('--run <folder>', 'the run folder')
+    .option('--data <file>', 'labelled points (CSV or JSON) to evaluate the classifier on instead')
+    .option('--label-column <name>', 'the CSV label column (default label)')
+    .action(async (flags) => {
+      await evalCommand(flags, io);
+    });
+  gantry
+    .command('sample')
+    .description('draw samples from a run’s latest checkpoint into an SVG or PNG')
+    .option('--run <folder>', 'the run folder')
+    .option('--n <count>', 'how many samples (points; default 2000)')
+    .option('--out <file>', 'samples.svg or samples.png')
+    .option('--seed <n>', 'seed of the draws (default 7)')
+    .action(async (flags) => {
+      await sampleCommand(flags, io);
+    });
+  return gantry;
+}
+
+/** Runs `gantry` with `argv` (without node and script); returns the exit code. */
+export async function main(argv: readonly string[], io: Console): Promise<number> {
+  try {
+    await program(io).parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof FlagError || error instanceof InvalidArgumentError || error instanceof NonFiniteLossError) {
+      io.err.write(`gantry: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

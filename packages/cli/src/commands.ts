@@ -1,0 +1,281 @@
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRandom, selectBackend } from '@gantry/backend';
+import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
+import { every, train, type Callback, type Trainer } from '@gantry/trainer';
+import { loadLatestCheckpoint, saveCheckpoint } from '@gantry/trainer/node';
+import cliProgress from 'cli-progress';
+import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
+import { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+import { buildTrainer, loadData, type RunData } from './session.js';
+
+/** Where a command writes: stdout for results, stderr for progress; `isTTY` turns the progress bar on. */
+export interface Console {
+  readonly out: (line: string) => void;
+  readonly err: NodeJS.WritableStream & { readonly isTTY?: boolean };
+  readonly cwd: string;
+}
+
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, path);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readdir(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readConfig(run: string): Promise<RunConfig> {
+  let text: string;
+  try {
+    text = await readFile(join(run, 'config.json'), 'utf8');
+  } catch {
+    throw new FlagError(`${run} is not a Gantry run folder: it has no config.json.`);
+  }
+  return checkConfig(JSON.parse(text), join(run, 'config.json'));
+}
+
+/** The flags `gantry train` accepts besides {@link TrainFlags}. */
+export interface TrainCommandFlags extends TrainFlags {
+  readonly out?: string;
+  readonly resume?: boolean;
+  readonly force?: boolean;
+}
+
+/** Trains from a fresh or resumed run folder; returns the summary it wrote. */
+export async function trainCommand(flags: TrainCommandFlags, io: Console): Promise<RunSummary> {
+  const started = performance.now();
+  let config: RunConfig;
+  let run: string;
+  if (flags.resume === true) {
+    if (flags.out === undefined) throw new FlagError('--resume needs --out, the run folder to continue.');
+    run = resolve(io.cwd, flags.out);
+    const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force'].includes(key));
+    if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
+    const saved = await readConfig(run);
+    config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
+    if ((await loadLatestCheckpoint(join(run, 'checkpoints'))) === null) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
+  } else {
+    config = trainConfig(flags, (path) => resolve(io.cwd, path));
+    run = resolve(io.cwd, flags.out ?? join('runs', `${config.recipe}-${config.dataset ?? basename(config.data ?? 'data')}-seed${config.seed}`));
+    if (await exists(run)) {
+      const entries = await readdir(run);
+      if (entries.length > 0 && flags.force !== true) {
+        const what = entries.includes('config.json') ? 'already holds a run (config.json)' : 'exists and is not empty';
+        throw new FlagError(`${run} ${what}; pass --force to replace it, or --resume to continue it.`);
+      }
+    }
+  }
+
+  const selection = await selectBackend(config.backend);
+  io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend} (${selection.reason})`);
+  if (config.preset !== null) {
+    const preset = PRESETS[config.preset];
+    io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, MLPs ${config.recipeOptions.layers ?? preset.layers} × ${config.recipeOptions.units ?? preset.units}${config.preset === 'quick' ? ' (the paper preset is 50,000 steps of 4 × 512: --preset paper)' : ''}`);
+  }
+  const data = await loadData(config);
+  // Built before the run folder is touched: a recipe that refuses the data leaves no trace.
+  const trainer = buildTrainer(config, data);
+  if (flags.resume !== true) {
+    await rm(run, { recursive: true, force: true });
+    await mkdir(run, { recursive: true });
+    await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  }
+  const checkpoints = join(run, 'checkpoints');
+  if (flags.resume === true) {
+    const latest = await loadLatestCheckpoint(checkpoints);
+    if (latest !== null) {
+      trainer.restore(latest.snapshot);
+      tf.dispose(latest.snapshot.tensors);
+      io.out(`  resumed from ${latest.path} (step ${latest.step})`);
+    }
+  }
+  try {
+    await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, trainer, io) });
+    const summary = await finishRun(config, run, data, trainer, selection.backend);
+    for (const line of describeSummary(summary)) io.out(line);
+    io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return summary;
+  } finally {
+    disposeRun(trainer, data);
+  }
+}
+
+function disposeRun(trainer: Trainer, data: RunData): void {
+  trainer.dispose();
+  for (const model of Object.values(trainer.setup.networks)) model.dispose();
+  data.evaluation?.x.dispose();
+}
+
+function trainingCallbacks(config: RunConfig, run: string, data: RunData, trainer: Trainer, io: Console): Callback[] {
+  const callbacks: Callback[] = [];
+  let windowStart = performance.now();
+  let windowStep = trainer.step;
+  let stepsPerSecond = 0;
+  const measure: Callback = {
+    onStep: (report) => {
+      const now = performance.now();
+      if (report.step - windowStep >= 20 || now - windowStart > 2000) {
+        stepsPerSecond = ((report.step - windowStep) * 1000) / (now - windowStart);
+        [windowStart, windowStep] = [now, report.step];
+      }
+    },
+  };
+  callbacks.push(measure);
+  callbacks.push({
+    onStep: async (report) => {
+      if (report.step % config.logEvery !== 0 && report.step !== config.steps) return;
+      const line = { step: report.step, time: new Date().toISOString(), stepsPerSecond: Number(stepsPerSecond.toFixed(3)), losses: report.losses, prior: report.prior, entropy: report.entropy };
+      await appendFile(join(run, 'metrics.jsonl'), `${JSON.stringify(line)}\n`);
+    },
+  });
+  callbacks.push({
+    onStep: async (report, current) => {
+      if (report.step % config.checkpointEvery === 0 || report.step === config.steps) await saveCheckpoint(join(run, 'checkpoints'), current, config as never);
+    },
+  });
+  if (data.mixture !== undefined) {
+    callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(join(run, 'pictures', `samples-step-${String(report.step).padStart(8, '0')}.svg`), current, data, `step ${report.step}`, false) }));
+  }
+  if (io.err.isTTY === true) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'train {bar} {value}/{total} | {rate} steps/s | ETA {eta_formatted} | {losses} | H(C) {entropy}', hideCursor: true, etaBuffer: 50, stream: io.err },
+      cliProgress.Presets.shades_classic,
+    );
+    bar.start(config.steps, trainer.step, { rate: '-', losses: '', entropy: '-' });
+    callbacks.push({
+      onStep: (report) => {
+        if (report.step % 5 !== 0 && report.step !== config.steps) return;
+        const losses = Object.entries(report.losses)
+          .map(([name, value]) => `${name.replace('discriminator.', 'D.').replace('generator.', 'G.')} ${value.toFixed(3)}`)
+          .join(' ');
+        bar.update(report.step, { rate: stepsPerSecond.toFixed(1), losses, entropy: report.entropy.toFixed(3) });
+      },
+      onEnd: () => bar.stop(),
+    });
+  }
+  return callbacks;
+}
+
+async function writeScatter(path: string, trainer: Trainer, data: RunData, title: string, png: boolean): Promise<void> {
+  const generated = trainer.sample(2000, { seed: 7 });
+  const real = data.mixture?.sample(2000, createRandom(11));
+  const svg = await scatterSvg({
+    title,
+    real: real === undefined ? [] : real.points.dataSync(),
+    generated: generated.x.dataSync(),
+    categories: generated.categories,
+    prior: trainer.prior.probabilities(),
+  });
+  tf.dispose([generated.x, real?.points, real?.components]);
+  await mkdir(join(path, '..'), { recursive: true });
+  await writeAtomically(path, svg);
+  if (png) await writeAtomically(path.replace(/\.svg$/, '.png'), await svgToPng(svg));
+}
+
+async function writeGrid(path: string, trainer: Trainer, rowsOfZ = 8): Promise<void> {
+  const prior = trainer.prior.probabilities();
+  const shown = prior.flatMap((p, k) => (p >= 0.01 ? [k] : []));
+  // One row per z, one column per category (Figs. 5-7): the same z repeated across a row.
+  const categories = Array.from({ length: rowsOfZ }, () => shown).flat();
+  const sampleShape = trainer.data.sampleShape;
+  const images = tf.tidy(() => {
+    // A fixed stream: the same rows of z in every grid of a run.
+    const z = trainer.setup.continuous.sample(rowsOfZ, createRandom(123));
+    const repeated = tf.reshape(tf.tile(tf.expandDims(z, 1), [1, shown.length, 1]), [rowsOfZ * shown.length, -1]);
+    const c = tf.cast(tf.oneHot(tf.tensor1d(categories, 'int32'), prior.length), 'float32');
+    const input = tf.concat([repeated, c], 1);
+    return trainer.setup.networks[trainer.setup.generator]?.apply(input) as tf.Tensor;
+  });
+  const png = imageGridPng(images.dataSync(), { rows: rowsOfZ, columns: shown.length, height: sampleShape[0] as number, width: sampleShape[1] as number, channels: sampleShape[2] as number });
+  images.dispose();
+  await writeAtomically(path, png);
+}
+
+async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string): Promise<RunSummary> {
+  for (const [name, model] of Object.entries(trainer.setup.networks)) await model.save(`file://${join(run, 'models', name)}`);
+  const summary = evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend });
+  await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
+  if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer);
+  const history = (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { step: number; prior: number[] });
+  const priorSvg = await priorHistorySvg(`P(C) over training: ${config.recipe}`, history);
+  await writeAtomically(join(run, 'prior.svg'), priorSvg);
+  await writeAtomically(join(run, 'prior.png'), await svgToPng(priorSvg));
+  return summary;
+}
+
+async function openRun(runFlag: string | undefined, io: Console): Promise<{ run: string; config: RunConfig; data: RunData; trainer: Trainer; backend: string }> {
+  if (runFlag === undefined) throw new FlagError('--run is required: the run folder written by gantry train.');
+  const run = resolve(io.cwd, runFlag);
+  const config = await readConfig(run);
+  const latest = await loadLatestCheckpoint(join(run, 'checkpoints'));
+  if (latest === null) throw new FlagError(`${run} holds no checkpoint (checkpoints/latest.json is missing).`);
+  const selection = await selectBackend(config.backend);
+  const data = await loadData(config);
+  const trainer = buildTrainer(config, data);
+  trainer.restore(latest.snapshot);
+  tf.dispose(latest.snapshot.tensors);
+  return { run, config, data, trainer, backend: selection.backend };
+}
+
+/** `gantry eval`: re-evaluates a run's latest checkpoint, optionally on other labelled points. */
+export async function evalCommand(flags: { readonly run?: string; readonly data?: string; readonly labelColumn?: string }, io: Console): Promise<RunSummary> {
+  const { run, config, data, trainer, backend } = await openRun(flags.run, io);
+  try {
+    let evaluation = data;
+    if (flags.data !== undefined) {
+      const path = resolve(io.cwd, flags.data);
+      const dataset = path.toLowerCase().endsWith('.json') ? await readJsonPoints(path) : await readCsvPoints(path, { labelColumn: flags.labelColumn ?? 'label' });
+      if (dataset.labels === undefined) throw new FlagError(`--data ${path} has no labels: evaluation needs a label column.`);
+      data.evaluation?.x.dispose();
+      const values = Float32Array.from(dataset.values, (v) => v * dataset.scale + dataset.offset);
+      evaluation = { ...data, evaluation: { x: tf.tensor(values, [dataset.size, ...dataset.sampleShape]), labels: dataset.labels } };
+    }
+    const summary = evaluateRun(trainer, evaluation, { recipe: config.recipe, seed: config.seed, backend });
+    await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    for (const line of describeSummary(summary)) io.out(line);
+    evaluation.evaluation?.x.dispose();
+    return summary;
+  } finally {
+    trainer.dispose();
+    for (const model of Object.values(trainer.setup.networks)) model.dispose();
+  }
+}
+
+/** `gantry sample`: draws samples from a run's latest checkpoint into an SVG or PNG. */
+export async function sampleCommand(flags: { readonly run?: string; readonly n?: string; readonly out?: string; readonly seed?: string }, io: Console): Promise<string> {
+  const count = flags.n === undefined ? 2000 : Number(flags.n);
+  if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new FlagError(`--n must be an integer in [1, 1000000], got ${JSON.stringify(flags.n)}.`);
+  if (flags.out === undefined || !/\.(svg|png)$/i.test(flags.out)) throw new FlagError(`--out must be a file ending in .svg or .png, got ${JSON.stringify(flags.out)}.`);
+  const { config, data, trainer } = await openRun(flags.run, io);
+  const out = resolve(io.cwd, flags.out);
+  try {
+    await mkdir(join(out, '..'), { recursive: true });
+    if (trainer.data.sampleShape.length === 3) {
+      if (!out.toLowerCase().endsWith('.png')) throw new FlagError('--out must be a .png for image data.');
+      await writeGrid(out, trainer);
+    } else {
+      const generated = trainer.sample(count, { seed: Number(flags.seed ?? 7) });
+      const real = data.mixture?.sample(count, createRandom(11));
+      const svg = await scatterSvg({ title: `${config.recipe}, step ${trainer.step}`, real: real?.points.dataSync() ?? [], generated: generated.x.dataSync(), categories: generated.categories, prior: trainer.prior.probabilities() });
+      tf.dispose([generated.x, real?.points, real?.components]);
+      await writeAtomically(out, out.toLowerCase().endsWith('.png') ? await svgToPng(svg) : svg);
+    }
+    io.out(`wrote ${out}`);
+    return out;
+  } finally {
+    disposeRun(trainer, data);
+  }
+}

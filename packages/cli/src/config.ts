@@ -1,0 +1,162 @@
+import { BACKEND_NAMES, InvalidArgumentError, type BackendRequest } from '@gantry/backend';
+import { acgan, cagan, infoGan, vanillaGan } from '@gantry/baselines';
+import type { Recipe } from '@gantry/trainer';
+import { vcagan } from '@gantry/vcagan';
+
+/** The recipes `gantry train --recipe` knows. */
+export const RECIPES: Readonly<Record<string, Recipe<Record<string, unknown>>>> = {
+  vcagan: vcagan as Recipe<Record<string, unknown>>,
+  vanilla: vanillaGan as Recipe<Record<string, unknown>>,
+  infogan: infoGan as Recipe<Record<string, unknown>>,
+  acgan: acgan as Recipe<Record<string, unknown>>,
+  cagan: cagan as Recipe<Record<string, unknown>>,
+};
+
+/** The built-in datasets `--dataset` names (or `--data FILE` for your own). */
+export const DATASETS = ['gaussian-mixture', 'mnist'] as const;
+export type DatasetName = (typeof DATASETS)[number];
+
+/**
+ * Named settings. `paper`: Section 4 as written (4 × 512 MLPs, 50 epochs × 1000 steps,
+ * batch 32). `quick`: the main job's preset, sized to finish training, evaluation and
+ * pictures within 5 minutes on a 2-core machine without a GPU: smaller MLPs and fewer
+ * steps, everything else the paper's.
+ */
+export const PRESETS = {
+  paper: { steps: 50_000, units: 512, layers: 4, batchSize: 32 },
+  quick: { steps: 6_000, units: 128, layers: 4, batchSize: 32 },
+} as const;
+export type PresetName = keyof typeof PRESETS;
+
+/** Everything that defines a run; saved as `config.json` and read back by `--resume`, `eval` and `sample`. */
+export interface RunConfig {
+  readonly format: 'gantry/run-config';
+  readonly version: 1;
+  readonly recipe: string;
+  /** The recipe's options: λs, d_z, d_c, network sizes. */
+  readonly recipeOptions: Readonly<Record<string, number | string>>;
+  /** A built-in dataset, or null with `data`. */
+  readonly dataset: DatasetName | null;
+  /** A CSV or JSON file of points (absolute path), or a folder of PNG images. */
+  readonly data: string | null;
+  /** The CSV column holding labels, if any. */
+  readonly labelColumn: string | null;
+  readonly preset: PresetName | null;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly seed: number;
+  readonly backend: BackendRequest;
+  readonly learningRate: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  /** Decay of the generator-weights EMA, or null. */
+  readonly generatorEma: number | null;
+  readonly logEvery: number;
+  readonly checkpointEvery: number;
+  readonly sampleEvery: number;
+}
+
+/** The flags of `gantry train`, as commander gives them (strings, or undefined when absent). */
+export interface TrainFlags {
+  readonly recipe?: string;
+  readonly dataset?: string;
+  readonly data?: string;
+  readonly labelColumn?: string;
+  readonly preset?: string;
+  readonly steps?: string;
+  readonly batchSize?: string;
+  readonly seed?: string;
+  readonly backend?: string;
+  readonly lambdaCreg?: string;
+  readonly lambdaCls?: string;
+  readonly lambdaR1?: string;
+  readonly latentDim?: string;
+  readonly categories?: string;
+  readonly units?: string;
+  readonly layers?: string;
+  readonly learningRate?: string;
+  readonly generatorEma?: string;
+  readonly logEvery?: string;
+  readonly checkpointEvery?: string;
+  readonly sampleEvery?: string;
+}
+
+/** A bad flag: names the flag, the expected and the actual value. */
+export class FlagError extends Error {
+  override readonly name = 'FlagError';
+}
+
+function number(flag: string, value: string | undefined, fallback: number, range: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean; exclusiveMax?: boolean } = {}): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  const { min, max, integer = false, exclusiveMin = false, exclusiveMax = false } = range;
+  const bounds = [min === undefined ? '' : `${exclusiveMin ? '>' : '>='} ${min}`, max === undefined ? '' : `${exclusiveMax ? '<' : '<='} ${max}`].filter(Boolean).join(' and ');
+  const expected = `${integer ? 'an integer' : 'a number'}${bounds === '' ? '' : ` ${bounds}`}`;
+  const bad =
+    value.trim() === '' ||
+    !Number.isFinite(parsed) ||
+    (integer && !Number.isInteger(parsed)) ||
+    (min !== undefined && (exclusiveMin ? parsed <= min : parsed < min)) ||
+    (max !== undefined && (exclusiveMax ? parsed >= max : parsed > max));
+  if (bad) throw new FlagError(`--${flag} must be ${expected}, got ${JSON.stringify(value)}.`);
+  return parsed;
+}
+
+function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(value)) throw new FlagError(`--${flag} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}.`);
+  return value as T;
+}
+
+/** Turns `gantry train` flags into a {@link RunConfig}, checking each against its range. */
+export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => string): RunConfig {
+  const recipe = oneOf('recipe', flags.recipe ?? 'vcagan', Object.keys(RECIPES));
+  if (flags.dataset !== undefined && flags.data !== undefined) throw new FlagError('--dataset and --data are exclusive: name a built-in dataset or give a file, not both.');
+  const dataset = flags.data === undefined ? oneOf('dataset', flags.dataset ?? 'gaussian-mixture', DATASETS) : null;
+  const preset = flags.preset === undefined ? null : oneOf('preset', flags.preset, Object.keys(PRESETS) as PresetName[]);
+  const base = PRESETS[preset ?? 'quick'];
+  const backend = oneOf('backend', flags.backend ?? 'auto', ['auto', ...BACKEND_NAMES]);
+  const recipeOptions: Record<string, number> = {};
+  const optional = (flag: string, key: string, value: string | undefined, range: Parameters<typeof number>[3]): void => {
+    if (value !== undefined) recipeOptions[key] = number(flag, value, 0, range);
+  };
+  optional('lambda-creg', 'lambdaCreg', flags.lambdaCreg, { min: 0 });
+  optional('lambda-cls', 'lambdaCls', flags.lambdaCls, { min: 0 });
+  optional('lambda-r1', 'lambdaR1', flags.lambdaR1, { min: 0 });
+  optional('latent-dim', 'latentDim', flags.latentDim, { min: 1, integer: true });
+  optional('categories', 'categories', flags.categories, { min: 1, integer: true });
+  recipeOptions.units = number('units', flags.units, base.units, { min: 1, integer: true });
+  recipeOptions.layers = number('layers', flags.layers, base.layers, { min: 1, integer: true });
+  const steps = number('steps', flags.steps, base.steps, { min: 1, integer: true });
+  const generatorEma = flags.generatorEma === undefined ? null : number('generator-ema', flags.generatorEma, 0, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+  return {
+    format: 'gantry/run-config',
+    version: 1,
+    recipe,
+    recipeOptions,
+    dataset,
+    data: flags.data === undefined ? null : resolvePath(flags.data),
+    labelColumn: flags.labelColumn ?? null,
+    preset,
+    steps,
+    batchSize: number('batch-size', flags.batchSize, base.batchSize, { min: 1, integer: true }),
+    seed: number('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
+    backend,
+    learningRate: number('learning-rate', flags.learningRate, 1e-3, { min: 0, exclusiveMin: true }),
+    beta1: 0,
+    beta2: 0.99,
+    generatorEma,
+    logEvery: number('log-every', flags.logEvery, Math.max(1, Math.min(100, Math.floor(steps / 100))), { min: 1, integer: true }),
+    checkpointEvery: number('checkpoint-every', flags.checkpointEvery, Math.min(1000, steps), { min: 1, integer: true }),
+    sampleEvery: number('sample-every', flags.sampleEvery, Math.min(10_000, steps), { min: 1, integer: true }),
+  };
+}
+
+/** Checks a config read back from a run folder (it may be hand-edited). */
+export function checkConfig(value: unknown, source: string): RunConfig {
+  const config = value as RunConfig;
+  if (typeof value !== 'object' || value === null || config.format !== 'gantry/run-config' || config.version !== 1) {
+    throw new InvalidArgumentError('gantry', source, "a Gantry run configuration (format 'gantry/run-config', version 1)", JSON.stringify(value).slice(0, 80));
+  }
+  if (!(config.recipe in RECIPES)) throw new InvalidArgumentError('gantry', `${source}: recipe`, `one of ${Object.keys(RECIPES).join(', ')}`, JSON.stringify(config.recipe));
+  return config;
+}

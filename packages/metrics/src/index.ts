@@ -1,0 +1,12 @@
+/**
+ * Evaluation of conditional GANs on data with known components: P(C) and its entropy, the
+ * categories with probability ≥ 1% with the component each falls on and its purity, the
+ * high-quality fraction (within 3σ of a center; its complement is the paper's "lines
+ * between clusters"), modes covered, recovered component probabilities and their total
+ * variation to the truth; and clustering accuracy (best many-to-one matching) and NMI of a
+ * classifier on labelled points.
+ *
+ * @packageDocumentation
+ */
+export { clusteringAccuracy, majorityMapping, normalizedMutualInformation } from './clustering.js';
+export { evaluateMixture, type CategoryReport, type MixtureEvaluation, type MixtureEvaluationInput } from './mixture.js';

@@ -1,0 +1,142 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { createRandom } from '@gantry/backend';
+import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, parameterCount, trainableVariables } from './index.js';
+
+describe('builders with the paper’s defaults', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('the Gaussian-mixture D*: 4 × 512 leaky ReLU MLP, heads of width d_c = 8 (Section 4.1)', () => {
+    const d = integratedDiscriminator({ inputShape: [2], categories: 8 });
+    // (2·512 + 512) + 3·(512·512 + 512) + 2·(512·8 + 8) = 1,536 + 787,968 + 8,208
+    expect(parameterCount(d)).toBe(797_712);
+    expect(d.countParams()).toBe(797_712);
+    expect(d.outputs.map((output) => output.shape)).toEqual([
+      [null, 8],
+      [null, 8],
+    ]);
+    expect(d.layers.map((layer) => layer.getClassName())).toEqual([
+      'InputLayer',
+      ...Array.from({ length: 4 }, () => ['EqualizedDense', 'LeakyReLU']).flat(),
+      'EqualizedDense',
+      'EqualizedDense',
+    ]);
+    const x = tf.randomNormal([5, 2]);
+    const { adversarial, logits } = discriminatorOutputs(d, x);
+    expect([adversarial.shape, logits.shape]).toEqual([
+      [5, 8],
+      [5, 8],
+    ]);
+    expect(trainableVariables(d).map((variable) => variable.name.split('/').slice(-2).join('/'))).toEqual([
+      'dense1/kernel',
+      'dense1/bias',
+      'dense3/kernel',
+      'dense3/bias',
+      'dense5/kernel',
+      'dense5/bias',
+      'dense7/kernel',
+      'dense7/bias',
+      'adversarial9/kernel',
+      'adversarial9/bias',
+      'logits10/kernel',
+      'logits10/bias',
+    ]);
+    tf.dispose([x, adversarial, logits]);
+    d.dispose();
+  });
+
+  it('the Gaussian-mixture G: concat(z, c) of width 16 + 8 → 4 × 512 → 2', () => {
+    const g = mlpGenerator({ inputDim: 24, outputDim: 2 });
+    // (24·512 + 512) + 3·(512·512 + 512) + (512·2 + 2) = 12,800 + 787,968 + 1,026
+    expect(parameterCount(g)).toBe(801_794);
+    const y = g.apply(tf.zeros([3, 24])) as tf.Tensor;
+    expect(y.shape).toEqual([3, 2]);
+    tf.dispose(y);
+    g.dispose();
+  });
+
+  it('the MNIST networks: d_z = 128, d_c = 16, DCGAN-style CNNs (Section 4.2)', () => {
+    const g = cnnGenerator({ inputDim: 128 + 16 });
+    // dense 144 → 7·7·128: 144·6272 + 6272 = 909,440; deconv 4×4 128 → 64: 4·4·128·64 + 64 = 131,136;
+    // deconv 4×4 64 → 1: 4·4·64·1 + 1 = 1,025. Total 1,041,601.
+    expect(parameterCount(g)).toBe(1_041_601);
+    const images = g.apply(tf.zeros([2, 144])) as tf.Tensor;
+    expect(images.shape).toEqual([2, 28, 28, 1]);
+    const [low, high] = [tf.min(images).dataSync()[0] as number, tf.max(images).dataSync()[0] as number];
+    expect(low).toBeGreaterThanOrEqual(-1);
+    expect(high).toBeLessThanOrEqual(1);
+    const d = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 16 });
+    // conv 4×4 1 → 64: 1,088; conv 4×4 64 → 128: 131,200; heads 7·7·128 = 6,272 → 16: 100,368 each. Total 333,024.
+    expect(parameterCount(d)).toBe(333_024);
+    const { adversarial, logits } = discriminatorOutputs(d, images);
+    expect([adversarial.shape, logits.shape]).toEqual([
+      [2, 16],
+      [2, 16],
+    ]);
+    tf.dispose([images, adversarial, logits]);
+    g.dispose();
+    d.dispose();
+  });
+
+  it('the baselines’ plain discriminator (one logit) and classifier (d_c logits)', () => {
+    const plain = discriminator({ inputShape: [2], trunk: { kind: 'mlp', units: 32, layers: 2 } });
+    // (2·32 + 32) + (32·32 + 32) + (32 + 1) = 96 + 1,056 + 33
+    expect(parameterCount(plain)).toBe(1_185);
+    expect(plain.outputs[0]?.shape).toEqual([null, 1]);
+    const q = classifier({ inputShape: [8, 8, 1], categories: 4, trunk: { kind: 'cnn', channels: [4], kernelSize: 3 } });
+    // conv 3×3 1 → 4: 40; 4·4·4 = 64 features → 4 logits: 260.
+    expect(parameterCount(q)).toBe(300);
+    expect(q.outputs[0]?.shape).toEqual([null, 4]);
+    plain.dispose();
+    q.dispose();
+  });
+
+  it('one seed builds the same network; another seed a different one', () => {
+    const first = (seed: number): number[] => {
+      const model = mlpGenerator({ inputDim: 3, outputDim: 2, units: 8, layers: 1, seed, name: `g${seed}${Math.random()}` });
+      const values = Array.from(trainableVariables(model)[0]?.dataSync() ?? []);
+      model.dispose();
+      return values;
+    };
+    expect(first(5)).toEqual(first(5));
+    expect(first(6)).not.toEqual(first(5));
+  });
+
+  it('checks the input of a model call and the builders’ options', () => {
+    const d = integratedDiscriminator({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 4, layers: 1 } });
+    expect(invalidArgumentMessage(() => discriminatorOutputs(d, tf.zeros([5, 3])))).toBe(
+      "discriminator.apply: x must be of shape [batch, 2] (the model's input), got shape [5, 3].",
+    );
+    const g = mlpGenerator({ inputDim: 3, outputDim: 2, units: 4, layers: 1 });
+    expect(invalidArgumentMessage(() => discriminatorOutputs(g, tf.zeros([5, 3])))).toBe(
+      'discriminatorOutputs: model must be an integrated D* with outputs [adversarial, logits], got one output.',
+    );
+    expect(invalidArgumentMessage(() => integratedDiscriminator({ inputShape: [28, 28, 1], categories: 3, trunk: { kind: 'mlp' } }))).toBe(
+      "integratedDiscriminator: options.inputShape must be [features] for an 'mlp' trunk, got [28,28,1].",
+    );
+    expect(invalidArgumentMessage(() => integratedDiscriminator({ inputShape: [2], categories: 0 }))).toBe('integratedDiscriminator: options.categories must be an integer >= 1, got 0.');
+    expect(invalidArgumentMessage(() => cnnGenerator({ inputDim: 10, outputShape: [30, 30, 1] }))).toBe(
+      'cnnGenerator: options.outputShape must be height and width divisible by 2^2 = 4 (one halving per entry of options.channels), got [30,30,1].',
+    );
+    expect(invalidArgumentMessage(() => mlpGenerator({ inputDim: 3, outputDim: 2, leakyAlpha: 1 }))).toBe('mlpGenerator: options.leakyAlpha must be a number in [0, 1), got 1.');
+    d.dispose();
+    g.dispose();
+  });
+
+  it('leaves no tensor behind when applied 100 times', () => {
+    const d = integratedDiscriminator({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 8, layers: 2 } });
+    const x = createRandom(1).normal([4, 2]);
+    tf.dispose(discriminatorOutputs(d, x) as unknown as tf.Tensor[]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 100; i++) {
+      const { adversarial, logits } = discriminatorOutputs(d, x);
+      tf.dispose([adversarial, logits]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    d.dispose();
+  });
+});

@@ -1,0 +1,254 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { createRandom, InvalidArgumentError, type Random } from '@gantry/backend';
+import { EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
+
+type Symbolic = tfl.SymbolicTensor;
+
+/** A fully connected trunk: the paper's Gaussian-mixture networks (Section 4.1). */
+export interface MlpTrunk {
+  readonly kind: 'mlp';
+  /** Units per hidden layer. Default 512. */
+  readonly units?: number;
+  /** Hidden layers. Default 4. */
+  readonly layers?: number;
+}
+
+/** A DCGAN-style convolutional trunk: strided convolutions, each halving the image (Section 4.2). */
+export interface CnnTrunk {
+  readonly kind: 'cnn';
+  /** Filters per convolution, in order. Default [64, 128]: 28×28 → 14×14 → 7×7. */
+  readonly channels?: readonly number[];
+  /** Default 4. */
+  readonly kernelSize?: number;
+}
+
+/** Options every builder shares. */
+export interface NetworkOptions {
+  /** Leaky ReLU slope. Default 0.2 (Section 4.1). */
+  readonly leakyAlpha?: number;
+  /** Seed of the weight initialisation: one seed, the same network on every backend. Default 0. */
+  readonly seed?: number;
+  /** The model's name (prefix of its layers' names). */
+  readonly name?: string;
+}
+
+function integer(caller: string, argument: string, value: unknown, min = 1): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, String(value));
+  return value;
+}
+
+function shapeOf(caller: string, argument: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((size) => !Number.isInteger(size) || size < 1)) {
+    throw new InvalidArgumentError(caller, argument, 'a non-empty array of positive integers', JSON.stringify(value));
+  }
+  return [...(value as number[])];
+}
+
+/** Builds layers with names and seeds drawn in order, so one seed gives one network. */
+class LayerFactory {
+  private readonly random: Random;
+  private count = 0;
+
+  constructor(
+    private readonly prefix: string,
+    seed: number,
+    private readonly leakyAlpha: number,
+  ) {
+    this.random = createRandom(seed);
+  }
+
+  private next(kind: string): { name: string; seed: number } {
+    this.count += 1;
+    return { name: `${this.prefix}/${kind}${this.count}`, seed: this.random.nextSeed() };
+  }
+
+  dense(x: Symbolic, units: number, gain?: number, kind = 'dense'): Symbolic {
+    return new EqualizedDense({ units, ...this.next(kind), ...(gain === undefined ? {} : { gain }) }).apply(x) as Symbolic;
+  }
+
+  conv(x: Symbolic, filters: number, kernelSize: number, strides: number): Symbolic {
+    return new EqualizedConv2D({ filters, kernelSize, strides, padding: 'same', ...this.next('conv') }).apply(x) as Symbolic;
+  }
+
+  convTranspose(x: Symbolic, filters: number, kernelSize: number, strides: number, gain?: number): Symbolic {
+    return new EqualizedConv2DTranspose({ filters, kernelSize, strides, padding: 'same', ...this.next('deconv'), ...(gain === undefined ? {} : { gain }) }).apply(x) as Symbolic;
+  }
+
+  leaky(x: Symbolic): Symbolic {
+    this.count += 1;
+    return tfl.layers.leakyReLU({ alpha: this.leakyAlpha, name: `${this.prefix}/leaky${this.count}` }).apply(x) as Symbolic;
+  }
+
+  other(layer: (name: string) => tfl.layers.Layer, x: Symbolic, kind: string): Symbolic {
+    this.count += 1;
+    return layer(`${this.prefix}/${kind}${this.count}`).apply(x) as Symbolic;
+  }
+}
+
+function factoryFor(caller: string, options: NetworkOptions, defaultName: string): LayerFactory {
+  const alpha = options.leakyAlpha ?? 0.2;
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', String(alpha));
+  const seed = integer(caller, 'options.seed', options.seed ?? 0, 0);
+  return new LayerFactory(options.name ?? defaultName, seed, alpha);
+}
+
+/** The shared hidden layers of a discriminator or classifier, ending in a flat feature vector. */
+function trunkOf(caller: string, layers: LayerFactory, input: Symbolic, inputShape: readonly number[], trunk: MlpTrunk | CnnTrunk): Symbolic {
+  if (trunk.kind === 'mlp') {
+    if (inputShape.length !== 1) throw new InvalidArgumentError(caller, 'options.inputShape', "[features] for an 'mlp' trunk", JSON.stringify(inputShape));
+    const units = integer(caller, 'options.trunk.units', trunk.units ?? 512);
+    let h = input;
+    for (let i = 0; i < integer(caller, 'options.trunk.layers', trunk.layers ?? 4); i++) h = layers.leaky(layers.dense(h, units));
+    return h;
+  }
+  if (trunk.kind === 'cnn') {
+    if (inputShape.length !== 3) throw new InvalidArgumentError(caller, 'options.inputShape', "[height, width, channels] for a 'cnn' trunk", JSON.stringify(inputShape));
+    const kernelSize = integer(caller, 'options.trunk.kernelSize', trunk.kernelSize ?? 4);
+    let h = input;
+    for (const [i, filters] of (trunk.channels ?? [64, 128]).entries()) h = layers.leaky(layers.conv(h, integer(caller, `options.trunk.channels[${i}]`, filters), kernelSize, 2));
+    return layers.other((name) => tfl.layers.flatten({ name }), h, 'flatten');
+  }
+  throw new InvalidArgumentError(caller, 'options.trunk.kind', "'mlp' or 'cnn'", JSON.stringify((trunk as { kind: unknown }).kind));
+}
+
+function defaultTrunk(inputShape: readonly number[]): MlpTrunk | CnnTrunk {
+  return inputShape.length === 3 ? { kind: 'cnn' } : { kind: 'mlp' };
+}
+
+/** Options of the discriminator and classifier builders. */
+export interface DiscriminatorOptions extends NetworkOptions {
+  /** One sample's shape: [features] for points, [height, width, channels] for images. */
+  readonly inputShape: readonly number[];
+  /** The hidden layers. Default: the paper's 4×512 MLP for points, the DCGAN CNN for images. */
+  readonly trunk?: MlpTrunk | CnnTrunk;
+}
+
+/** Options of {@link integratedDiscriminator} and {@link classifier}. */
+export interface ClassifierOptions extends DiscriminatorOptions {
+  /** d_c: the width of the class logits (and, in D*, of the adversarial vector). */
+  readonly categories: number;
+}
+
+/** Options of {@link integratedDiscriminator}. */
+export interface IntegratedDiscriminatorOptions extends ClassifierOptions {
+  /**
+   * The width of the adversarial head. Default `categories`: VCAGAN's and CAGAN's vector a,
+   * whose logit is a·c. 1 gives InfoGAN's and ACGAN's D: one logit beside the classifier Q.
+   */
+  readonly adversarialWidth?: number;
+}
+
+/**
+ * The integrated discriminator + classifier D* of VCAGAN (Algorithm 1, lines 5-6): shared
+ * hidden layers, then two linear heads, the adversarial vector a of width d_c (the CAGAN
+ * logit is a·c; see `adversarialWidth`) and the class logits of width d_c (Q(x) = softmax). Outputs, in order:
+ * `[adversarial, logits]`; `discriminatorOutputs(model, x)` names them. Every op in it has
+ * a correct double backward (dense, convolution, leaky ReLU, flatten), so R1 and L_creg
+ * can be taken through it.
+ */
+export function integratedDiscriminator(options: IntegratedDiscriminatorOptions): tfl.LayersModel {
+  const caller = 'integratedDiscriminator';
+  const inputShape = shapeOf(caller, 'options.inputShape', options.inputShape);
+  const categories = integer(caller, 'options.categories', options.categories);
+  const adversarialWidth = integer(caller, 'options.adversarialWidth', options.adversarialWidth ?? categories);
+  const layers = factoryFor(caller, options, 'discriminator');
+  const input = tfl.input({ shape: inputShape, name: `${options.name ?? 'discriminator'}/x` });
+  const features = trunkOf(caller, layers, input, inputShape, options.trunk ?? defaultTrunk(inputShape));
+  const adversarial = layers.dense(features, adversarialWidth, 1, 'adversarial');
+  const logits = layers.dense(features, categories, 1, 'logits');
+  return tfl.model({ inputs: input, outputs: [adversarial, logits], name: options.name ?? 'discriminator' });
+}
+
+/** A plain discriminator: the same trunk and one logit per sample, [batch, 1] (vanilla GAN, InfoGAN's D without Q, ACGAN). */
+export function discriminator(options: DiscriminatorOptions): tfl.LayersModel {
+  const caller = 'discriminator';
+  const inputShape = shapeOf(caller, 'options.inputShape', options.inputShape);
+  const layers = factoryFor(caller, options, 'discriminator');
+  const input = tfl.input({ shape: inputShape, name: `${options.name ?? 'discriminator'}/x` });
+  const features = trunkOf(caller, layers, input, inputShape, options.trunk ?? defaultTrunk(inputShape));
+  return tfl.model({ inputs: input, outputs: layers.dense(features, 1, 1, 'logit'), name: options.name ?? 'discriminator' });
+}
+
+/** A plain classifier: the same trunk and class logits [batch, d_c] (a separate Q, as in the author's CGPGAN code). */
+export function classifier(options: ClassifierOptions): tfl.LayersModel {
+  const caller = 'classifier';
+  const inputShape = shapeOf(caller, 'options.inputShape', options.inputShape);
+  const categories = integer(caller, 'options.categories', options.categories);
+  const layers = factoryFor(caller, options, 'classifier');
+  const input = tfl.input({ shape: inputShape, name: `${options.name ?? 'classifier'}/x` });
+  const features = trunkOf(caller, layers, input, inputShape, options.trunk ?? defaultTrunk(inputShape));
+  return tfl.model({ inputs: input, outputs: layers.dense(features, categories, 1, 'logits'), name: options.name ?? 'classifier' });
+}
+
+/** Options of {@link mlpGenerator}. */
+export interface MlpGeneratorOptions extends NetworkOptions {
+  /** d_z + d_c: the width of concat(z, c) (use `generatorInput` of @gantry/priors); d_z for an unconditional G. */
+  readonly inputDim: number;
+  /** The width of a sample, e.g. 2 for the Gaussian mixture. */
+  readonly outputDim: number;
+  /** Units per hidden layer. Default 512. */
+  readonly units?: number;
+  /** Hidden layers. Default 4 (Section 4.1). */
+  readonly layers?: number;
+  /** Default `'linear'` (points are unbounded). */
+  readonly outputActivation?: 'linear' | 'tanh';
+}
+
+/**
+ * The paper's MLP generator (Section 4.1): concat(z, c) → 4 hidden layers of 512 units,
+ * leaky ReLU 0.2, equalized learning rate → a linear output. Hidden layers use gain √2,
+ * the output layer gain 1.
+ */
+export function mlpGenerator(options: MlpGeneratorOptions): tfl.LayersModel {
+  const caller = 'mlpGenerator';
+  const inputDim = integer(caller, 'options.inputDim', options.inputDim);
+  const outputDim = integer(caller, 'options.outputDim', options.outputDim);
+  const units = integer(caller, 'options.units', options.units ?? 512);
+  const layers = factoryFor(caller, options, 'generator');
+  const input = tfl.input({ shape: [inputDim], name: `${options.name ?? 'generator'}/input` });
+  let h = input;
+  for (let i = 0; i < integer(caller, 'options.layers', options.layers ?? 4); i++) h = layers.leaky(layers.dense(h, units));
+  let output = layers.dense(h, outputDim, 1);
+  if ((options.outputActivation ?? 'linear') === 'tanh') output = layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), output, 'tanh');
+  return tfl.model({ inputs: input, outputs: output, name: options.name ?? 'generator' });
+}
+
+/** Options of {@link cnnGenerator}. */
+export interface CnnGeneratorOptions extends NetworkOptions {
+  /** d_z + d_c, e.g. 128 + 16 for the paper's MNIST (Section 4.2). */
+  readonly inputDim: number;
+  /** [height, width, channels] of a sample. Default [28, 28, 1]. Height and width must divide by 2^(channels.length). */
+  readonly outputShape?: readonly number[];
+  /** Filters of the upsampling layers, from the smallest image up. Default [128, 64]: 7×7×128 → 14×14×64 → 28×28×channels. */
+  readonly channels?: readonly number[];
+  /** Default 4. */
+  readonly kernelSize?: number;
+}
+
+/**
+ * A DCGAN-style generator for images (Section 4.2, "simply composed of CNNs"): concat(z, c)
+ * → dense to the smallest image, then stride-2 transposed convolutions, each doubling it,
+ * leaky ReLU 0.2 between, equalized learning rate throughout, tanh on the output (pixels
+ * in [−1, 1]).
+ */
+export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
+  const caller = 'cnnGenerator';
+  const inputDim = integer(caller, 'options.inputDim', options.inputDim);
+  const outputShape = shapeOf(caller, 'options.outputShape', options.outputShape ?? [28, 28, 1]);
+  if (outputShape.length !== 3) throw new InvalidArgumentError(caller, 'options.outputShape', '[height, width, channels]', JSON.stringify(outputShape));
+  const channels = (options.channels ?? [128, 64]).map((filters, i) => integer(caller, `options.channels[${i}]`, filters));
+  const kernelSize = integer(caller, 'options.kernelSize', options.kernelSize ?? 4);
+  const [height, width, outChannels] = outputShape as [number, number, number];
+  const factor = 2 ** channels.length;
+  if (channels.length === 0 || height % factor !== 0 || width % factor !== 0) {
+    throw new InvalidArgumentError(caller, 'options.outputShape', `height and width divisible by 2^${channels.length} = ${factor} (one halving per entry of options.channels)`, JSON.stringify(outputShape));
+  }
+  const layers = factoryFor(caller, options, 'generator');
+  const input = tfl.input({ shape: [inputDim], name: `${options.name ?? 'generator'}/input` });
+  const [first, ...rest] = channels as [number, ...number[]];
+  let h = layers.leaky(layers.dense(input, (height / factor) * (width / factor) * first));
+  h = layers.other((name) => tfl.layers.reshape({ targetShape: [height / factor, width / factor, first], name }), h, 'reshape');
+  for (const filters of rest) h = layers.leaky(layers.convTranspose(h, filters, kernelSize, 2));
+  const image = layers.convTranspose(h, outChannels, kernelSize, 2, 1);
+  return tfl.model({ inputs: input, outputs: layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), image, 'tanh'), name: options.name ?? 'generator' });
+}

@@ -1,0 +1,73 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+
+const SCHEME = 'file://';
+const WEIGHTS_FILE = 'weights.bin';
+
+async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temporary, data);
+  await rename(temporary, path);
+}
+
+/**
+ * A TF.js IO handler that saves to and loads from a directory: `model.json` (topology and
+ * weights manifest, the TF.js layers format) and `weights.bin`. Each file is written to a
+ * temporary name and renamed, and `model.json` last, so a kill mid-save never leaves a
+ * model.json pointing at half-written weights. Node only.
+ */
+export function fileHandler(directory: string): tf.io.IOHandler {
+  const modelPath = join(directory, 'model.json');
+  return {
+    async save(artifacts) {
+      if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error(`fileHandler(${directory}): binary model topologies are not supported; save a LayersModel.`);
+      const weightData = artifacts.weightData === undefined ? new ArrayBuffer(0) : tf.io.CompositeArrayBuffer.join(artifacts.weightData);
+      const modelJSON = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        ...(artifacts.trainingConfig === undefined ? {} : { trainingConfig: artifacts.trainingConfig }),
+        ...(artifacts.userDefinedMetadata === undefined ? {} : { userDefinedMetadata: artifacts.userDefinedMetadata }),
+        weightsManifest: [{ paths: [WEIGHTS_FILE], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await mkdir(directory, { recursive: true });
+      await writeAtomically(join(directory, WEIGHTS_FILE), new Uint8Array(weightData));
+      await writeAtomically(modelPath, JSON.stringify(modelJSON));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load() {
+      const modelJSON = JSON.parse(await readFile(modelPath, 'utf8')) as tf.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
+        const specs = manifest.flatMap((group) => group.weights);
+        const buffers = await Promise.all(manifest.flatMap((group) => group.paths).map(async (path) => {
+          const bytes = await readFile(join(directory, path));
+          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+        }));
+        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+      });
+    },
+  };
+}
+
+/** The directory of a `file://` URL: `file://runs/a` and `file://runs/a/model.json` both give `runs/a`. */
+function directoryOf(url: string): string {
+  const path = url.slice(SCHEME.length);
+  return path.endsWith('model.json') ? path.slice(0, -'model.json'.length) || '.' : path;
+}
+
+// TF.js routers return null for URLs they do not handle, though IORouter's type says otherwise.
+const router = ((url: string | string[]): tf.io.IOHandler | null =>
+  typeof url === 'string' && url.startsWith(SCHEME) ? fileHandler(directoryOf(url)) : null) as (url: string | string[]) => tf.io.IOHandler;
+
+/**
+ * Makes `model.save('file://dir')` and `tf.loadLayersModel('file://dir/model.json')` work in
+ * Node without tfjs-node, by registering {@link fileHandler} for `file://`, unless a handler
+ * (tfjs-node's) is registered already. Called by the package's Node entry.
+ */
+export function registerFileHandler(): void {
+  if (tf.io.getSaveHandlers('file://probe').length > 0) return;
+  tf.io.registerSaveRouter(router);
+  tf.io.registerLoadRouter(router);
+}

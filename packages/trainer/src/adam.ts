@@ -1,0 +1,87 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { expectNumber, InvalidArgumentError } from '@gantry/backend';
+
+/** Options of {@link adam}; the defaults are the paper's (Section 4). */
+export interface AdamOptions {
+  /** Default 1e-3. */
+  readonly learningRate?: number;
+  /** Default 0. */
+  readonly beta1?: number;
+  /** Default 0.99. */
+  readonly beta2?: number;
+  /** Added to √v̂. Default 1e-7, Keras' and TF.js's value (the paper's code is Keras). */
+  readonly epsilon?: number;
+}
+
+/** The state of one Adam optimizer: the step count and one pair of moments per variable, in the variables' order. */
+export interface AdamState {
+  readonly step: number;
+  readonly firstMoments: readonly tf.Variable[];
+  readonly secondMoments: readonly tf.Variable[];
+}
+
+/** An Adam optimizer for one network's variable list. */
+export interface Adam {
+  readonly options: Required<AdamOptions>;
+  /** Zero moments for `variables`. */
+  init(variables: readonly tf.Variable[]): AdamState;
+  /**
+   * One step: updates `variables` and the moments in place and returns the state with the
+   * step count advanced. A variable whose gradient is missing (no term reached it) is left
+   * as it is, moments included, as in PyTorch and TF.
+   */
+  apply(state: AdamState, variables: readonly tf.Variable[], gradients: Readonly<Record<string, tf.Tensor>>): AdamState;
+}
+
+/**
+ * Adam (Kingma & Ba 2015) with the paper's defaults, lr 1e-3, β = (0, 0.99). It is our own
+ * rather than `tf.train.adam`: the bias corrections are computed in float64 from the integer
+ * step, so a run resumed from a checkpoint continues bit for bit (TF.js's Adam recomputes
+ * β^t with `pow` on resume, which differs in the last bits from the running product), and
+ * its state is plain tensors in a fixed order, easy to save. θ ← θ − lr·m̂/(√v̂ + ε), as in
+ * Keras and TF.js.
+ */
+export function adam(options: AdamOptions = {}): Adam {
+  const caller = 'adam';
+  const learningRate = expectNumber(caller, 'options.learningRate', options.learningRate ?? 1e-3, { min: 0, exclusive: true });
+  const beta1 = expectNumber(caller, 'options.beta1', options.beta1 ?? 0, { min: 0, max: 1 });
+  const beta2 = expectNumber(caller, 'options.beta2', options.beta2 ?? 0.99, { min: 0, max: 1 });
+  const epsilon = expectNumber(caller, 'options.epsilon', options.epsilon ?? 1e-7, { min: 0, exclusive: true });
+  if (beta1 === 1 || beta2 === 1) throw new InvalidArgumentError(caller, beta1 === 1 ? 'options.beta1' : 'options.beta2', 'a number in [0, 1)', '1');
+  return {
+    options: { learningRate, beta1, beta2, epsilon },
+    init(variables) {
+      const zeros = (suffix: string): tf.Variable[] => variables.map((variable) => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_${suffix}`));
+      return { step: 0, firstMoments: zeros('m'), secondMoments: zeros('v') };
+    },
+    apply(state, variables, gradients) {
+      if (state.firstMoments.length !== variables.length) {
+        throw new InvalidArgumentError('Adam.apply', 'variables', `${state.firstMoments.length} variables (the list the state was made for)`, `${variables.length}`);
+      }
+      const step = state.step + 1;
+      // m̂/(√v̂ + ε) = (√(1 − β2ᵗ)/(1 − β1ᵗ))·m/(√v + ε√(1 − β2ᵗ)).
+      const correction2 = Math.sqrt(1 - beta2 ** step);
+      const rate = (learningRate * correction2) / (1 - beta1 ** step);
+      const scaledEpsilon = epsilon * correction2;
+      tf.tidy(() => {
+        variables.forEach((variable, index) => {
+          const gradient = gradients[variable.name];
+          if (gradient === undefined) return;
+          const m = state.firstMoments[index] as tf.Variable;
+          const v = state.secondMoments[index] as tf.Variable;
+          const nextM = beta1 === 0 ? gradient : tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
+          const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+          m.assign(nextM);
+          v.assign(nextV);
+          variable.assign(tf.sub(variable, tf.mul(tf.div(nextM, tf.add(tf.sqrt(nextV), scaledEpsilon)), rate)));
+        });
+      });
+      return { step, firstMoments: state.firstMoments, secondMoments: state.secondMoments };
+    },
+  };
+}
+
+/** Frees the moments of an Adam state. */
+export function disposeAdamState(state: AdamState): void {
+  tf.dispose([...state.firstMoments, ...state.secondMoments]);
+}

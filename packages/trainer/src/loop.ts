@@ -1,0 +1,39 @@
+import { expectNumber } from '@gantry/backend';
+import type { StepReport, Trainer } from './trainer.js';
+
+/** Something that watches training: logs, progress, pictures, checkpoints. */
+export interface Callback {
+  /** After every step. Awaited: a checkpoint write finishes before the next step. */
+  readonly onStep?: (report: StepReport, trainer: Trainer) => void | Promise<void>;
+  /** After the last step, or when training stops on an error (then with the error). */
+  readonly onEnd?: (trainer: Trainer, error?: unknown) => void | Promise<void>;
+}
+
+/** Runs `callback.onStep` every `interval` steps (and `onEnd` as it is). */
+export function every(interval: number, callback: Callback): Callback {
+  const period = expectNumber('every', 'interval', interval, { min: 1, integer: true });
+  return {
+    ...(callback.onStep === undefined ? {} : { onStep: (report, trainer) => (report.step % period === 0 ? callback.onStep?.(report, trainer) : undefined) }),
+    ...(callback.onEnd === undefined ? {} : { onEnd: callback.onEnd }),
+  };
+}
+
+/**
+ * Trains until `trainer.step` reaches `untilStep`, calling the callbacks after each step.
+ * A {@link NonFiniteLossError} (or any error) stops training before the bad step is applied;
+ * `onEnd` still runs with the error, then it is rethrown.
+ */
+export async function train(trainer: Trainer, options: { readonly untilStep: number; readonly callbacks?: readonly Callback[] }): Promise<void> {
+  const untilStep = expectNumber('train', 'options.untilStep', options.untilStep, { min: 0, integer: true });
+  const callbacks = options.callbacks ?? [];
+  try {
+    while (trainer.step < untilStep) {
+      const report = trainer.trainStep();
+      for (const callback of callbacks) await callback.onStep?.(report, trainer);
+    }
+  } catch (error) {
+    for (const callback of callbacks) await callback.onEnd?.(trainer, error);
+    throw error;
+  }
+  for (const callback of callbacks) await callback.onEnd?.(trainer);
+}

@@ -1,0 +1,87 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { CategoricalPrior, ContinuousPrior, LabelEncoding } from '@gantry/priors';
+
+/** What one training step works on: drawn once per step and shared by all phases (Algorithm 1, lines 1-3). */
+export interface StepBatch {
+  /** x: a batch of real data, [batch, ...sample shape]. */
+  readonly real: tf.Tensor;
+  /** The dataset's labels as one-hot rows [batch, classes], for supervised recipes (ACGAN, CAGAN); absent when the data has none. */
+  readonly realLabels: tf.Tensor2D | undefined;
+  /** z ~ Z, [batch, d_z]. */
+  readonly z: tf.Tensor2D;
+  /** c_f ~ P(C), one-hot, [batch, d_c]. */
+  readonly c: tf.Tensor2D;
+  /** concat(z, encode(c_f)): the generator's input. */
+  readonly generatorInput: tf.Tensor2D;
+}
+
+/** What a loss term sees: the step's batch, the networks, and a per-phase cache of shared forward passes. */
+export interface TermContext {
+  readonly batch: StepBatch;
+  readonly networks: Readonly<Record<string, tfl.LayersModel>>;
+  /**
+   * Computes a value once per phase and hands the same tensors to every term that asks for
+   * the same key: D*(x_real) serves the adversarial loss, the virtual labels and the prior.
+   */
+  memo<T>(key: string, compute: () => T): T;
+}
+
+/** One named loss term: a scalar from the step's context. */
+export type Term = (context: TermContext) => tf.Scalar;
+
+/**
+ * One update of one network: its terms, combined by `weights` (`weighted` of
+ * @gantry/losses), minimised with respect to the variables of `network` only.
+ */
+export interface Phase {
+  /** Shown in logs: `discriminator.creg`. */
+  readonly name: string;
+  /** The key in `networks` whose variables this phase trains. */
+  readonly network: string;
+  readonly terms: Readonly<Record<string, Term>>;
+  /** A weight per term; a weight of 0 skips the term entirely. */
+  readonly weights: Readonly<Record<string, number>>;
+  /** Values to carry out of the phase for {@link RecipeSetup.updatePrior}, e.g. Q(x_real). */
+  readonly observe?: (context: TermContext) => Readonly<Record<string, tf.Tensor>>;
+}
+
+/** A recipe made concrete for one dataset: networks, priors and the phases of a step. */
+export interface RecipeSetup {
+  readonly networks: Readonly<Record<string, tfl.LayersModel>>;
+  /** The key of the generator in `networks`: sampled from, and averaged when a weights EMA is on. */
+  readonly generator: string;
+  readonly continuous: ContinuousPrior;
+  /** P(C) at the start of training. */
+  readonly categorical: CategoricalPrior;
+  /** How c enters the generator. Default `'one-hot'`. */
+  readonly labelEncoding?: LabelEncoding;
+  /** The step's updates, in order (usually the discriminator, then the generator). */
+  readonly phases: readonly Phase[];
+  /** The classifier's logits for a batch, [batch, d_c], when the recipe has a classifier Q: used by evaluation (clustering accuracy, NMI). */
+  readonly classify?: (x: tf.Tensor) => tf.Tensor;
+  /** After all phases: the next P(C) from what the phases observed (VCAGAN: Algorithm 1, line 12). */
+  readonly updatePrior?: (observed: Readonly<Record<string, tf.Tensor>>, prior: CategoricalPrior) => CategoricalPrior;
+}
+
+/** What a recipe needs to know about the data. */
+export interface DataDescription {
+  /** One sample's shape: [2] for points, [28, 28, 1] for MNIST. */
+  readonly sampleShape: readonly number[];
+  /** The number of label classes, when the data has labels. */
+  readonly classes: number | undefined;
+}
+
+/**
+ * A GAN as a short declaration: given the data, it builds networks, priors and phases.
+ * The trainer runs any recipe and never knows its name.
+ */
+export interface Recipe<Options extends object = Record<string, unknown>> {
+  readonly name: string;
+  /** One line for `gantry train --help`. */
+  readonly description: string;
+  /** Whether it trains on the dataset's labels (ACGAN, CAGAN). */
+  readonly supervised: boolean;
+  readonly defaults: Required<Options>;
+  build(data: DataDescription, options: Options, seed: number): RecipeSetup;
+}
