@@ -1,7 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main, type Console } from './index.js';
 
@@ -68,6 +71,60 @@ describe('gantry', () => {
     }
     const summary = (run: string): Promise<{ prior: number[] }> => readFile(join(cwd, run, 'summary.json'), 'utf8').then((text) => JSON.parse(text));
     expect((await summary('runs/resumed')).prior).toEqual((await summary('runs/straight')).prior);
+  }, 120_000);
+
+  it('resume after a kill is exact: 200 steps straight equal a run killed after its step-100 checkpoint and resumed to 200', async () => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const flags = [...TINY, '--checkpoint-every', '100', '--steps', '200', '--seed', '9'];
+    expect((await gantry(cwd, 'train', ...flags, '--out', 'runs/unbroken')).code).toBe(0);
+    const child = spawn(process.execPath, [bin, 'train', ...flags, '--out', 'runs/killed'], { cwd, stdio: 'ignore' });
+    const latest = join(cwd, 'runs/killed/checkpoints/latest.json');
+    await new Promise<void>((resolve, reject) => {
+      const poll = setInterval(() => {
+        readFile(latest, 'utf8')
+          .then((text) => {
+            if ((JSON.parse(text) as { step: number }).step >= 100) {
+              clearInterval(poll);
+              child.kill('SIGKILL');
+            }
+          })
+          .catch(() => undefined);
+      }, 5);
+      child.on('exit', () => {
+        clearInterval(poll);
+        resolve();
+      });
+      child.on('error', reject);
+    });
+    const killedAt = JSON.parse(await readFile(latest, 'utf8')) as { step: number };
+    expect(killedAt.step).toBe(100);
+    const resumed = await gantry(cwd, 'train', '--resume', '--out', 'runs/killed');
+    expect(resumed.err).toBe('');
+    expect(resumed.out).toContain('(step 100)');
+    for (const network of ['generator', 'discriminator']) {
+      const a = await readFile(join(cwd, 'runs/unbroken/models', network, 'weights.bin'));
+      const b = await readFile(join(cwd, 'runs/killed/models', network, 'weights.bin'));
+      expect(Buffer.compare(a, b), network).toBe(0);
+    }
+  }, 120_000);
+
+  it('trains on a folder of PNG images and writes the category grid', async () => {
+    const folder = join(cwd, 'images');
+    await mkdir(folder, { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const png = new PNG({ width: 8, height: 8, colorType: 0 });
+      for (let p = 0; p < 64; p++) {
+        const value = (p + i * 7) % 2 === 0 ? 255 : 0;
+        png.data.set([value, value, value, 255], p * 4);
+      }
+      await writeFile(join(folder, `image-${String(i).padStart(2, '0')}.png`), PNG.sync.write(png, { colorType: 0 }));
+    }
+    const trained = await gantry(cwd, 'train', '--backend', 'cpu', '--data', 'images', '--steps', '3', '--batch-size', '4', '--categories', '3', '--latent-dim', '4', '--out', 'runs/images');
+    expect(trained.err).toBe('');
+    expect(trained.code).toBe(0);
+    const grid = PNG.sync.read(await readFile(join(cwd, 'runs/images/samples.png')));
+    // 8 rows of z; one column per category ≥ 1% (all 3 at the start): 8×8 images with 2-pixel gutters.
+    expect([grid.width, grid.height]).toEqual([3 * 10 + 2, 8 * 10 + 2]);
   }, 120_000);
 
   it('eval and sample read a run back', async () => {

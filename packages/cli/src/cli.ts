@@ -27,6 +27,7 @@ export function program(io: Console): Command {
     .option('--lambda-r1 <x>', 'λ_r1 (default 1)')
     .option('--latent-dim <n>', 'd_z (default 16 for points, 128 for images)')
     .option('--categories <n>', 'd_c (default 8 for points, 16 for images)')
+    .option('--probabilities <list>', 'a fixed P(C) for the baselines, e.g. 0.1,0.2,0.3,0.4 (InfoGAN’s optimal prior, Fig. 3 left)')
     .option('--units <n>', 'units per MLP hidden layer (the preset’s by default)')
     .option('--layers <n>', 'MLP hidden layers (the preset’s by default)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')

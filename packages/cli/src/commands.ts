@@ -3,6 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom, selectBackend } from '@gantry/backend';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
+import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
 import { loadLatestCheckpoint, saveCheckpoint } from '@gantry/trainer/node';
 import cliProgress from 'cli-progress';
@@ -139,7 +140,7 @@ function trainingCallbacks(config: RunConfig, run: string, data: RunData, traine
   });
   callbacks.push({
     onStep: async (report, current) => {
-      if (report.step % config.checkpointEvery === 0 || report.step === config.steps) await saveCheckpoint(join(run, 'checkpoints'), current, config as never);
+      if (report.step % config.checkpointEvery === 0 || report.step === config.steps) await saveCheckpoint(join(run, 'checkpoints'), current, config as unknown as JsonValue);
     },
   });
   if (data.mixture !== undefined) {

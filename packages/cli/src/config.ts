@@ -34,7 +34,7 @@ export interface RunConfig {
   readonly version: 1;
   readonly recipe: string;
   /** The recipe's options: λs, d_z, d_c, network sizes. */
-  readonly recipeOptions: Readonly<Record<string, number | string>>;
+  readonly recipeOptions: Readonly<Record<string, number | string | readonly number[]>>;
   /** A built-in dataset, or null with `data`. */
   readonly dataset: DatasetName | null;
   /** A CSV or JSON file of points (absolute path), or a folder of PNG images. */
@@ -72,6 +72,7 @@ export interface TrainFlags {
   readonly lambdaR1?: string;
   readonly latentDim?: string;
   readonly categories?: string;
+  readonly probabilities?: string;
   readonly units?: string;
   readonly layers?: string;
   readonly learningRate?: string;
@@ -115,7 +116,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   const preset = flags.preset === undefined ? null : oneOf('preset', flags.preset, Object.keys(PRESETS) as PresetName[]);
   const base = PRESETS[preset ?? 'quick'];
   const backend = oneOf('backend', flags.backend ?? 'auto', ['auto', ...BACKEND_NAMES]);
-  const recipeOptions: Record<string, number> = {};
+  const recipeOptions: Record<string, number | readonly number[]> = {};
   const optional = (flag: string, key: string, value: string | undefined, range: Parameters<typeof number>[3]): void => {
     if (value !== undefined) recipeOptions[key] = number(flag, value, 0, range);
   };
@@ -124,6 +125,14 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   optional('lambda-r1', 'lambdaR1', flags.lambdaR1, { min: 0 });
   optional('latent-dim', 'latentDim', flags.latentDim, { min: 1, integer: true });
   optional('categories', 'categories', flags.categories, { min: 1, integer: true });
+  if (flags.probabilities !== undefined) {
+    const values = flags.probabilities.split(',').map((cell) => Number(cell));
+    const sum = values.reduce((a, b) => a + b, 0);
+    if (values.some((p) => !Number.isFinite(p) || p < 0) || Math.abs(sum - 1) > 1e-5) {
+      throw new FlagError(`--probabilities must be comma-separated non-negative numbers summing to 1, got ${JSON.stringify(flags.probabilities)}.`);
+    }
+    recipeOptions.probabilities = values;
+  }
   recipeOptions.units = number('units', flags.units, base.units, { min: 1, integer: true });
   recipeOptions.layers = number('layers', flags.layers, base.layers, { min: 1, integer: true });
   const steps = number('steps', flags.steps, base.steps, { min: 1, integer: true });

@@ -50,7 +50,7 @@ export async function scatterSvg(options: {
         encoding: {
           x: { field: 'x', type: 'quantitative', scale: { domain: [-4, 4] } },
           y: { field: 'y', type: 'quantitative', scale: { domain: [-4, 4] } },
-          color: { field: 'category', type: 'nominal', title: 'category: P(c)', scale: { scheme: 'category10' } },
+          color: { field: 'category', type: 'nominal', title: 'category: P(c)', scale: { scheme: 'tableau10' } },
         },
       },
     ],
@@ -73,7 +73,7 @@ export async function priorHistorySvg(title: string, history: readonly { readonl
     encoding: {
       x: { field: 'step', type: 'quantitative' },
       y: { field: 'probability', type: 'quantitative', title: 'P(c)' },
-      color: { field: 'category', type: 'nominal', scale: { scheme: 'category10' } },
+      color: { field: 'category', type: 'nominal', scale: { scheme: 'tableau10' } },
     },
   });
 }
