@@ -4,8 +4,10 @@
 set -euo pipefail
 preset="${1:-quick}"
 gantry() { node packages/cli/dist/bin.js "$@"; }
-for seed in 1 2 3; do
-  gantry train --preset "$preset" --recipe vcagan --lambda-creg 0.1 --seed "$seed" --out "runs/gaussian/$preset-vcagan-0.1-seed$seed" --force
+for lambda in 0.1 0.01; do
+  for seed in 1 2 3; do
+    gantry train --preset "$preset" --recipe vcagan --lambda-creg "$lambda" --seed "$seed" --out "runs/gaussian/$preset-vcagan-$lambda-seed$seed" --force
+  done
 done
 for lambda in 1 10; do
   gantry train --preset "$preset" --recipe vcagan --lambda-creg "$lambda" --seed 1 --out "runs/gaussian/$preset-vcagan-$lambda-seed1" --force

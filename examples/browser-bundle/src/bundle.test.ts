@@ -22,6 +22,10 @@ describe('browser bundle of @gantry/backend, losses, priors and models', () => {
     // The models' browser build: equalized layers, and no file:// handler.
     expect(code).toContain('EqualizedDense');
     expect(code).not.toContain('registerFileHandler');
+    // The trainer and the VCAGAN recipe, without the trainer's Node entry (checkpoints on disk).
+    expect(code).toContain('gantry/trainer-state');
+    expect(code).toContain('"vcagan"');
+    expect(code).not.toContain('saveCheckpoint');
     // Running it needs a browser: TF.js picks its Node platform when loaded in Node, and
     // the bundle has (rightly) only browser stubs for it. The playground issue runs it in Chromium.
     expect(code).toMatch(/export \{[^}]*\brun\b/);

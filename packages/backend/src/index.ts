@@ -19,7 +19,7 @@ export {
   enableHigherOrderGradients,
   higherOrderGradientsEnabled,
 } from './higher-order-gradients.js';
-export { createRandom, type Random, type RandomState } from './random.js';
+export { categoricalThresholds, createRandom, type Random, type RandomState } from './random.js';
 export {
   checkGradients,
   type GradientCheckEntry,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRandom, selectBackend } from './index.node.js';
+import { categoricalThresholds, createRandom, selectBackend } from './index.node.js';
 
 /** A small regression trained with SGD, all randomness from one seed; returns the final weights' bits. */
 async function trainTinyModel(seed: number, backend: 'cpu' | 'wasm'): Promise<Uint32Array> {
@@ -77,5 +77,13 @@ describe('createRandom', () => {
     expect(() => random.normal([2, -1])).toThrow(/Random.normal: shape must be an array of non-negative integers, got \[2,-1\]/);
     expect(() => random.normal([2], 0, Number.NaN)).toThrow(/std NaN/);
     expect(() => random.uniform([2], 1, 1)).toThrow(/min 1, max 1/);
+  });
+});
+
+describe('categoricalThresholds', () => {
+  it('gives float32 cumulative sums, with categories after the last non-zero one unreachable', () => {
+    // [0, 0.1, 0.4, 0, 0.2, 0.3, 0]: sums 0, 0.1, 0.5, 0.5, 0.7, then 2 from index 5 (the last non-zero).
+    expect(Array.from(categoricalThresholds([0, 0.1, 0.4, 0, 0.2, 0.3, 0]))).toEqual([0, 0.1, 0.5, 0.5, 0.7, 2].map(Math.fround));
+    expect(Array.from(categoricalThresholds([1]))).toEqual([]);
   });
 });

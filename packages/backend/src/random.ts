@@ -88,3 +88,21 @@ export function createRandom(seedOrState: number | RandomState): Random {
     nextSeed,
   };
 }
+
+/**
+ * Float32 thresholds for inverse-CDF sampling of a categorical distribution: the category
+ * of a uniform draw u ∈ [0, 1) is the number of thresholds ≤ u. Cumulative sums are taken
+ * in float64 and rounded once; categories after the last one of non-zero probability get
+ * an unreachable threshold (2), so float32 rounding can never select them. The same float32
+ * comparisons on every backend make one seed draw the same categories everywhere.
+ */
+export function categoricalThresholds(probabilities: readonly number[]): Float32Array {
+  const last = probabilities.reduce((found, p, k) => (p > 0 ? k : found), 0);
+  const result = new Float32Array(Math.max(0, probabilities.length - 1));
+  let cumulative = 0;
+  for (let k = 0; k < result.length; k++) {
+    cumulative += probabilities[k] as number;
+    result[k] = k >= last ? 2 : cumulative;
+  }
+  return result;
+}

@@ -11,7 +11,7 @@ import {
   type AdversarialLoss,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type DiscriminatorOutputs } from '@gantry/models';
 import { categoricalPrior, fixedRule, normalPrior } from '@gantry/priors';
 import type { DataDescription, Recipe, RecipeSetup, TermContext } from '@gantry/trainer';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -121,6 +121,56 @@ export const vanillaGan: Recipe<BaselineOptions> = {
 };
 
 /**
+ * The shape InfoGAN and ACGAN share: D* with one adversarial logit and a classifier head Q
+ * on a shared trunk (Chen et al. 2016; Odena et al. 2017). The discriminator minimises
+ * f_d + λ_cls·(its classification term) + λ_r1·R1, the generator f_g + λ_cls·L_cls with
+ * L_cls = cross-entropy(c, Q(G(z, c))) (Eq. 1). Only the discriminator's classification
+ * term differs: InfoGAN's is L_cls (Eq. 2), ACGAN's adds the real labels' cross-entropy.
+ */
+function classifierGan(
+  name: string,
+  data: DataDescription,
+  options: BaselineOptions,
+  seed: number,
+  supervised: boolean,
+  classTerm: { readonly name: string; readonly term: (context: TermContext, outputs: { readonly real: DiscriminatorOutputs; readonly fake: DiscriminatorOutputs }) => tf.Scalar },
+): RecipeSetup {
+  const p = parts(name, data, options, seed, supervised);
+  const D = integratedDiscriminator({ inputShape: data.sampleShape, categories: p.categories, adversarialWidth: 1, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
+  const fake = fakeOf(p.G);
+  const real = (context: TermContext): DiscriminatorOutputs => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
+  const fakeOutputs = (context: TermContext): DiscriminatorOutputs => context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context)));
+  return {
+    classify: (x) => discriminatorOutputs(D, x).logits,
+    networks: { discriminator: D, generator: p.G },
+    generator: 'generator',
+    continuous: normalPrior(p.latentDim),
+    categorical: fixedPrior(p),
+    phases: [
+      {
+        name: 'discriminator',
+        network: 'discriminator',
+        terms: {
+          adversarial: (context) => p.loss.discriminator({ real: real(context).adversarial, fake: fakeOutputs(context).adversarial }),
+          [classTerm.name]: (context) => classTerm.term(context, { real: real(context), fake: fakeOutputs(context) }),
+          r1: (context) => r1Penalty({ discriminator: (x) => discriminatorOutputs(D, x).adversarial, real: context.batch.real }),
+        },
+        weights: { adversarial: 1, [classTerm.name]: p.o.lambdaCls, r1: p.o.lambdaR1 },
+      },
+      {
+        name: 'generator',
+        network: 'generator',
+        terms: {
+          adversarial: (context) => p.loss.generator({ fake: fakeOutputs(context).adversarial }),
+          cls: (context) => classificationLoss({ labels: context.batch.c, logits: fakeOutputs(context).logits }),
+        },
+        weights: { adversarial: 1, cls: p.o.lambdaCls },
+      },
+    ],
+  };
+}
+
+/**
  * InfoGAN with a fixed categorical code (Chen et al. 2016; the paper's Fig. 3): D* has one
  * adversarial logit and a classifier head Q sharing its trunk. Discriminator (Eq. 2):
  * f_d + λ_cls·L_cls + λ_r1·R1; generator (Eq. 3): f_g + λ_cls·L_cls, with
@@ -131,39 +181,8 @@ export const infoGan: Recipe<BaselineOptions> = {
   description: 'InfoGAN with a fixed categorical prior: L_cls in both D and G (Eqs. 1-3, the paper’s Fig. 3 baseline)',
   supervised: false,
   defaults: DEFAULTS,
-  build(data, options, seed) {
-    const p = parts('infogan', data, options, seed, false);
-    const D = integratedDiscriminator({ inputShape: data.sampleShape, categories: p.categories, adversarialWidth: 1, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
-    const fake = fakeOf(p.G);
-    const real = (context: TermContext) => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
-    const fakeOutputs = (context: TermContext) => context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context)));
-    const cls = (context: TermContext): tf.Scalar => classificationLoss({ labels: context.batch.c, logits: fakeOutputs(context).logits });
-    return {
-      classify: (x) => discriminatorOutputs(D, x).logits,
-      networks: { discriminator: D, generator: p.G },
-      generator: 'generator',
-      continuous: normalPrior(p.latentDim),
-      categorical: fixedPrior(p),
-      phases: [
-        {
-          name: 'discriminator',
-          network: 'discriminator',
-          terms: {
-            adversarial: (context) => p.loss.discriminator({ real: real(context).adversarial, fake: fakeOutputs(context).adversarial }),
-            cls,
-            r1: (context) => r1Penalty({ discriminator: (x) => discriminatorOutputs(D, x).adversarial, real: context.batch.real }),
-          },
-          weights: { adversarial: 1, cls: p.o.lambdaCls, r1: p.o.lambdaR1 },
-        },
-        {
-          name: 'generator',
-          network: 'generator',
-          terms: { adversarial: (context) => p.loss.generator({ fake: fakeOutputs(context).adversarial }), cls },
-          weights: { adversarial: 1, cls: p.o.lambdaCls },
-        },
-      ],
-    };
-  },
+  build: (data, options, seed) =>
+    classifierGan('infogan', data, options, seed, false, { name: 'cls', term: (context, outputs) => classificationLoss({ labels: context.batch.c, logits: outputs.fake.logits }) }),
 };
 
 /**
@@ -176,42 +195,12 @@ export const acgan: Recipe<BaselineOptions> = {
   description: 'ACGAN: auxiliary classifier on real and fake labels (supervised; needs labelled data)',
   supervised: true,
   defaults: DEFAULTS,
-  build(data, options, seed) {
-    const p = parts('acgan', data, options, seed, true);
-    const D = integratedDiscriminator({ inputShape: data.sampleShape, categories: p.categories, adversarialWidth: 1, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
-    const fake = fakeOf(p.G);
-    const real = (context: TermContext) => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
-    const fakeOutputs = (context: TermContext) => context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context)));
-    return {
-      classify: (x) => discriminatorOutputs(D, x).logits,
-      networks: { discriminator: D, generator: p.G },
-      generator: 'generator',
-      continuous: normalPrior(p.latentDim),
-      categorical: fixedPrior(p),
-      phases: [
-        {
-          name: 'discriminator',
-          network: 'discriminator',
-          terms: {
-            adversarial: (context) => p.loss.discriminator({ real: real(context).adversarial, fake: fakeOutputs(context).adversarial }),
-            auxiliary: (context) =>
-              acganClassifierLoss({ realLabels: realLabelsOf(context, 'acgan'), realLogits: real(context).logits, fakeLabels: context.batch.c, fakeLogits: fakeOutputs(context).logits }),
-            r1: (context) => r1Penalty({ discriminator: (x) => discriminatorOutputs(D, x).adversarial, real: context.batch.real }),
-          },
-          weights: { adversarial: 1, auxiliary: p.o.lambdaCls, r1: p.o.lambdaR1 },
-        },
-        {
-          name: 'generator',
-          network: 'generator',
-          terms: {
-            adversarial: (context) => p.loss.generator({ fake: fakeOutputs(context).adversarial }),
-            cls: (context) => classificationLoss({ labels: context.batch.c, logits: fakeOutputs(context).logits }),
-          },
-          weights: { adversarial: 1, cls: p.o.lambdaCls },
-        },
-      ],
-    };
-  },
+  build: (data, options, seed) =>
+    classifierGan('acgan', data, options, seed, true, {
+      name: 'auxiliary',
+      term: (context, outputs) =>
+        acganClassifierLoss({ realLabels: realLabelsOf(context, 'acgan'), realLogits: outputs.real.logits, fakeLabels: context.batch.c, fakeLogits: outputs.fake.logits }),
+    }),
 };
 
 /**

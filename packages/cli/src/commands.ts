@@ -1,12 +1,11 @@
-import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom, selectBackend } from '@gantry/backend';
+import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
-import { loadLatestCheckpoint, saveCheckpoint } from '@gantry/trainer/node';
-import cliProgress from 'cli-progress';
+import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } from '@gantry/trainer/node';
 import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
 import { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
@@ -77,6 +76,10 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   }
 
   const selection = await selectBackend(config.backend);
+  // The trainer reads every loss term each step and stops on a non-finite one, so the
+  // losses' own value checks (one device read per loss call) add time and nothing else.
+  const valueChecks = valueChecksEnabled();
+  setValueChecks(false);
   io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend} (${selection.reason})`);
   if (config.preset !== null) {
     const preset = PRESETS[config.preset];
@@ -100,13 +103,14 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     }
   }
   try {
-    await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, trainer, io) });
+    await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io) });
     const summary = await finishRun(config, run, data, trainer, selection.backend);
     for (const line of describeSummary(summary)) io.out(line);
     io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     return summary;
   } finally {
     disposeRun(trainer, data);
+    setValueChecks(valueChecks);
   }
 }
 
@@ -116,53 +120,17 @@ function disposeRun(trainer: Trainer, data: RunData): void {
   data.evaluation?.x.dispose();
 }
 
-function trainingCallbacks(config: RunConfig, run: string, data: RunData, trainer: Trainer, io: Console): Callback[] {
-  const callbacks: Callback[] = [];
-  let windowStart = performance.now();
-  let windowStep = trainer.step;
-  let stepsPerSecond = 0;
-  const measure: Callback = {
-    onStep: (report) => {
-      const now = performance.now();
-      if (report.step - windowStep >= 20 || now - windowStart > 2000) {
-        stepsPerSecond = ((report.step - windowStep) * 1000) / (now - windowStart);
-        [windowStart, windowStep] = [now, report.step];
-      }
-    },
-  };
-  callbacks.push(measure);
-  callbacks.push({
-    onStep: async (report) => {
-      if (report.step % config.logEvery !== 0 && report.step !== config.steps) return;
-      const line = { step: report.step, time: new Date().toISOString(), stepsPerSecond: Number(stepsPerSecond.toFixed(3)), losses: report.losses, prior: report.prior, entropy: report.entropy };
-      await appendFile(join(run, 'metrics.jsonl'), `${JSON.stringify(line)}\n`);
-    },
-  });
-  callbacks.push({
-    onStep: async (report, current) => {
-      if (report.step % config.checkpointEvery === 0 || report.step === config.steps) await saveCheckpoint(join(run, 'checkpoints'), current, config as unknown as JsonValue);
-    },
-  });
+function trainingCallbacks(config: RunConfig, run: string, data: RunData, io: Console): Callback[] {
+  const meter = stepRate();
+  const callbacks: Callback[] = [
+    meter,
+    metricsLog(join(run, 'metrics.jsonl'), { every: config.logEvery, lastStep: config.steps, rate: meter.rate }),
+    checkpoints(join(run, 'checkpoints'), config as unknown as JsonValue, { every: config.checkpointEvery, lastStep: config.steps }),
+  ];
   if (data.mixture !== undefined) {
     callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(join(run, 'pictures', `samples-step-${String(report.step).padStart(8, '0')}.svg`), current, data, `step ${report.step}`, false) }));
   }
-  if (io.err.isTTY === true) {
-    const bar = new cliProgress.SingleBar(
-      { format: 'train {bar} {value}/{total} | {rate} steps/s | ETA {eta_formatted} | {losses} | H(C) {entropy}', hideCursor: true, etaBuffer: 50, stream: io.err },
-      cliProgress.Presets.shades_classic,
-    );
-    bar.start(config.steps, trainer.step, { rate: '-', losses: '', entropy: '-' });
-    callbacks.push({
-      onStep: (report) => {
-        if (report.step % 5 !== 0 && report.step !== config.steps) return;
-        const losses = Object.entries(report.losses)
-          .map(([name, value]) => `${name.replace('discriminator.', 'D.').replace('generator.', 'G.')} ${value.toFixed(3)}`)
-          .join(' ');
-        bar.update(report.step, { rate: stepsPerSecond.toFixed(1), losses, entropy: report.entropy.toFixed(3) });
-      },
-      onEnd: () => bar.stop(),
-    });
-  }
+  callbacks.push(progressBar({ total: config.steps, stream: io.err, rate: meter.rate }));
   return callbacks;
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNumber, expectProbabilityRows, InvalidArgumentError, type Random } from '@gantry/backend';
+import { categoricalThresholds, expectNumber, expectProbabilityRows, InvalidArgumentError, type Random } from '@gantry/backend';
 import { inMemoryDataset, type Dataset } from './dataset.js';
 
 /** What defines a {@link GaussianMixture}: plain JSON, so a run's config can hold it. */
@@ -55,18 +55,6 @@ export interface GaussianMixture {
   toJSON(): GaussianMixtureOptions;
 }
 
-/** Float32 thresholds for inverse-CDF sampling; components after the last non-zero one are unreachable. */
-function thresholds(probabilities: readonly number[]): Float32Array {
-  const last = probabilities.reduce((found, p, k) => (p > 0 ? k : found), 0);
-  const result = new Float32Array(probabilities.length - 1);
-  let cumulative = 0;
-  for (let k = 0; k < result.length; k++) {
-    cumulative += probabilities[k] as number;
-    result[k] = k >= last ? 2 : cumulative;
-  }
-  return result;
-}
-
 function expectRandom(caller: string, random: unknown): Random {
   if (typeof random !== 'object' || random === null || typeof (random as Random).normal !== 'function' || typeof (random as Random).uniform !== 'function') {
     throw new InvalidArgumentError(caller, 'random', 'a Random from createRandom(seed) (@gantry/backend)', random === null ? 'null' : typeof random);
@@ -104,7 +92,7 @@ export function gaussianMixture(options: GaussianMixtureOptions): GaussianMixtur
   const frozenCenters = Object.freeze(centers.map((center) => Object.freeze([...center])));
   const frozenProbabilities = Object.freeze([...probabilities]);
   const count = centers.length;
-  const cdf = thresholds(probabilities);
+  const cdf = categoricalThresholds(probabilities);
   const flatCenters = Float32Array.from(centers.flat());
 
   const sample = (method: string, argument: string, batch: number, random: Random): MixtureSample => {

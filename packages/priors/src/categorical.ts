@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectNumber, expectProbabilityRows, InvalidArgumentError, type Random } from '@gantry/backend';
+import { categoricalThresholds, expectNumber, expectProbabilityRows, InvalidArgumentError, type Random } from '@gantry/backend';
 import { expectBatchSize, expectRandom } from './continuous.js';
 
 /** A JSON value: what a rule's options and state are made of, so checkpoints are plain JSON. */
@@ -138,18 +138,6 @@ function entropyOf(probabilities: readonly number[]): number {
   return -probabilities.reduce((sum, p) => (p > 0 ? sum + p * Math.log(p) : sum), 0);
 }
 
-/** Float32 thresholds for inverse-CDF sampling; categories after the last non-zero one are unreachable. */
-function thresholds(probabilities: readonly number[]): Float32Array {
-  const last = probabilities.reduce((found, p, k) => (p > 0 ? k : found), 0);
-  const result = new Float32Array(probabilities.length - 1);
-  let cumulative = 0;
-  for (let k = 0; k < result.length; k++) {
-    cumulative += probabilities[k] as number;
-    result[k] = k >= last ? 2 : cumulative;
-  }
-  return result;
-}
-
 function checkRuleOutput(rule: CategoricalUpdateRule, state: RuleState, categories: number): readonly number[] {
   const probabilities = rule.probabilities(state);
   if (!Array.isArray(probabilities) || probabilities.length !== categories) {
@@ -170,7 +158,7 @@ function deepFreeze<T>(value: T): T {
 function makePrior(categories: number, rule: CategoricalUpdateRule, unfrozen: RuleState): CategoricalPrior {
   const state = deepFreeze(unfrozen);
   const probabilities = checkRuleOutput(rule, state, categories);
-  const cdf = thresholds(probabilities);
+  const cdf = categoricalThresholds(probabilities);
   const sampleIndices = (caller: string, batch: number, random: Random): tf.Tensor1D => {
     const rows = expectBatchSize(caller, batch);
     const stream = expectRandom(caller, random);

@@ -1,7 +1,9 @@
 /**
- * The Node side of @gantry/trainer: atomic checkpoints on disk, a metrics.jsonl log and a
- * terminal progress bar.
+ * The Node side of @gantry/trainer: atomic checkpoints on disk, and the callbacks a
+ * training run in Node wants: a metrics.jsonl log, checkpoints every N steps, a terminal
+ * progress bar, a steps/s meter.
  *
  * @packageDocumentation
  */
+export { checkpoints, metricsLog, progressBar, stepRate } from './callbacks.js';
 export { loadLatestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
