@@ -51,7 +51,8 @@ export function adam(options: AdamOptions = {}): Adam {
   return {
     options: { learningRate, beta1, beta2, epsilon },
     init(variables) {
-      const zeros = (suffix: string): tf.Variable[] => variables.map((variable) => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_${suffix}`));
+      // tidy disposes the zeros once the variables (which tidy never disposes) hold them.
+      const zeros = (suffix: string): tf.Variable[] => tf.tidy(() => variables.map((variable) => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_${suffix}`)));
       return { step: 0, firstMoments: zeros('m'), secondMoments: zeros('v') };
     },
     apply(state, variables, gradients) {

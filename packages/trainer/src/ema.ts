@@ -19,7 +19,7 @@ export interface WeightsEma {
 /** Starts an average at the current weights (decay default 0.999). */
 export function weightsEma(variables: readonly tf.Variable[], options: { readonly decay?: number } = {}): WeightsEma {
   const decay = expectNumber('weightsEma', 'options.decay', options.decay ?? 0.999, { min: 0, max: 1, exclusive: true });
-  const shadows = variables.map((variable) => tf.variable(variable.clone(), false, `${variable.name}/ema`));
+  const shadows = tf.tidy(() => variables.map((variable) => tf.variable(variable.clone(), false, `${variable.name}/ema`)));
   return {
     decay,
     shadows,

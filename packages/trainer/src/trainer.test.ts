@@ -101,6 +101,16 @@ describe('createTrainer on cpu', () => {
     dispose(trainer);
   });
 
+  it('creating and disposing a trainer (Adam moments, EMA) leaves only the networks’ own variables', () => {
+    const setup = tinyRecipe(9);
+    const withNetworks = tf.memory().numTensors;
+    const trainer = createTrainer({ setup, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 9, generatorEma: 0.9 });
+    trainer.trainStep();
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(withNetworks);
+    Object.values(setup.networks).forEach((model) => model.dispose());
+  });
+
   it('samples chosen categories, with the averaged generator weights when an EMA is on', () => {
     const trainer = tinyTrainer(8, { generatorEma: 0.5 });
     for (let i = 0; i < 5; i++) trainer.trainStep();

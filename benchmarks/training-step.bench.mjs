@@ -1,0 +1,152 @@
+// pnpm bench: times Gantry's training steps on every backend that loads here, and prints
+// for each: the median and spread of ms/step over at least 50 steps after warm-up, tensors
+// alive after the run, the peak of TF.js's byte count, and the step's efficiency: its
+// FLOPs (counted from the matMul and convolution kernels one profiled step runs) divided by
+// the step time and by the backend's own 512×512·512×512 matMul throughput. A benchmark,
+// never a test: nothing here asserts a time.
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { createRandom, selectBackend, setValueChecks } from '@gantry/backend';
+import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
+import { createTrainer, datasetSource, mixtureSource } from '@gantry/trainer';
+import { vcagan } from '@gantry/vcagan';
+
+const { values } = parseArgs({
+  options: {
+    backends: { type: 'string', default: 'tensorflow,webgpu,wasm,cpu' },
+    steps: { type: 'string', default: '50' },
+    'max-seconds': { type: 'string', default: '120' },
+    only: { type: 'string', default: '' },
+  },
+});
+const minimumSteps = Number(values.steps);
+const maxSeconds = Number(values['max-seconds']);
+
+/** 2·M·N·K per product (batched), and 2·(output size)·(kernel window) per convolution pass. */
+function kernelFlops(kernel) {
+  const shapes = kernel.inputShapes;
+  const size = (shape) => shape.reduce((a, b) => a * b, 1);
+  switch (kernel.name) {
+    case 'BatchMatMul': {
+      const [a, b] = shapes;
+      const k = a[a.length - 1] === b[b.length - 2] || a[a.length - 1] === b[b.length - 1] ? a[a.length - 1] : a[a.length - 2];
+      return (2 * size(kernel.outputShapes[0]) * k);
+    }
+    case 'Conv2D':
+      return 2 * size(kernel.outputShapes[0]) * size(shapes[1].slice(0, 3));
+    case 'Conv2DBackpropInput':
+      // dy [b, h', w', out] against filter [kh, kw, in, out].
+      return 2 * size(shapes[0]) * size(shapes[1].slice(0, 3));
+    case 'Conv2DBackpropFilter':
+      return 2 * size(shapes[1]) * size(kernel.outputShapes[0].slice(0, 3));
+    default:
+      return 0;
+  }
+}
+
+function median(sorted) {
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function matMulThroughput() {
+  const a = tf.randomNormal([512, 512]);
+  const b = tf.randomNormal([512, 512]);
+  const times = [];
+  for (let i = 0; i < 30; i++) {
+    const start = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    times.push(performance.now() - start);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return (2 * 512 ** 3) / (median(times.slice(5)) / 1000) / 1e9;
+}
+
+async function timeSteps(name, step, throughput, report) {
+  for (let i = 0; i < 5; i++) step();
+  const profile = await tf.profile(() => step());
+  const flops = profile.kernels.reduce((total, kernel) => total + kernelFlops(kernel), 0);
+  const times = [];
+  let peak = tf.memory().numBytes;
+  const started = performance.now();
+  while (times.length < minimumSteps && (performance.now() - started) / 1000 < maxSeconds) {
+    const start = performance.now();
+    step();
+    times.push(performance.now() - start);
+    peak = Math.max(peak, tf.memory().numBytes);
+  }
+  times.sort((x, y) => x - y);
+  const ms = median(times);
+  const efficiency = flops / (ms / 1000) / 1e9 / throughput;
+  report.line =
+    `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms/step  (p10 ${times[Math.floor(times.length * 0.1)].toFixed(1)}, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)}, ${times.length} steps)` +
+    `  ${(flops / 1e6).toFixed(0).padStart(6)} MFLOP/step  efficiency ${efficiency.toFixed(2)}  peak ${(peak / 2 ** 20).toFixed(0)} MiB`;
+}
+
+function disposeTrainer(trainer) {
+  trainer.dispose();
+  for (const model of Object.values(trainer.setup.networks)) model.dispose();
+}
+
+function gaussianTrainer() {
+  const data = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
+  const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { lambdaCreg: 0.1 }, 1);
+  return createTrainer({ setup, data, seed: 1 });
+}
+
+function mnistTrainer() {
+  // Random 28×28 images: the step's cost does not depend on the pixels.
+  const random = createRandom(3);
+  const images = random.uniform([256, 28, 28, 1], -1, 1);
+  const dataset = inMemoryDataset({ values: images.dataSync(), sampleShape: [28, 28, 1] });
+  images.dispose();
+  const setup = vcagan.build({ sampleShape: [28, 28, 1], classes: undefined }, { lambdaCreg: 5 }, 1);
+  return createTrainer({ setup, data: datasetSource(dataset, { seed: 1 }), seed: 1 });
+}
+
+setValueChecks(false);
+console.log(`gantry bench: ${new Date().toISOString()}, Node ${process.version}, TF.js ${tf.version_core}, ${(await import('node:os')).cpus().length} CPUs`);
+for (const backend of values.backends.split(',')) {
+  try {
+    const selection = await selectBackend(backend);
+    console.log(`${selection.backend} (${selection.packageName}):`);
+  } catch (error) {
+    console.log(`${backend}: not available here (${String(error.message).split('\n')[0]})`);
+    continue;
+  }
+  const throughput = matMulThroughput();
+  console.log(`  matMul 512×512·512×512: ${throughput.toFixed(1)} GFLOP/s`);
+  const cases = {
+    'VCAGAN Gaussian step (4×512, b 32)': () => {
+      const trainer = gaussianTrainer();
+      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
+    },
+    'D* forward (4×512, b 32)': () => {
+      const trainer = gaussianTrainer();
+      const x = tf.randomNormal([32, 2]);
+      const model = trainer.setup.networks.discriminator;
+      return [() => tf.tidy(() => model.apply(x)[0].dataSync()), () => (disposeTrainer(trainer), x.dispose())];
+    },
+    'VCAGAN MNIST step (CNN, b 32)': () => {
+      const trainer = mnistTrainer();
+      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
+    },
+  };
+  for (const [name, make] of Object.entries(cases)) {
+    if (values.only !== '' && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
+    const before = tf.memory().numTensors;
+    const [step, dispose] = make();
+    const report = { line: '' };
+    try {
+      await timeSteps(name, step, throughput, report);
+    } catch (error) {
+      report.line = `  ${name.padEnd(34)} failed: ${String(error.message).split('\n')[0]}`;
+    } finally {
+      dispose();
+    }
+    // Tensors left once the trainer and its networks are disposed: 0 unless something leaks.
+    console.log(`${report.line}  tensors left ${tf.memory().numTensors - before}`);
+  }
+}
