@@ -23,6 +23,8 @@ describe('baseline recipes', () => {
     const data = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
     const setup = recipe.build({ sampleShape: [2], classes: 4 }, TINY, 1);
     expect(Object.fromEntries(setup.phases.map((phase) => [phase.name, phase.weights]))).toEqual(phases);
+    // Only the recipes with a classifier head can be evaluated as clusterings.
+    expect(setup.classify !== undefined).toBe(recipe.name === 'infogan' || recipe.name === 'acgan');
     // Fixed priors: the baselines never move P(C).
     expect(setup.updatePrior).toBeUndefined();
     const trainer = createTrainer({ setup, data, batchSize: 16, seed: 2 });

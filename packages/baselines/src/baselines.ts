@@ -76,6 +76,18 @@ function fixedPrior(p: Parts): RecipeSetup['categorical'] {
   return p.o.probabilities.length > 0 ? categoricalPrior({ probabilities: p.o.probabilities, rule: fixedRule() }) : categoricalPrior({ categories: p.categories, rule: fixedRule() });
 }
 
+/** The parts of a setup every baseline shares: D and G by name, z ~ N(0, I), a fixed P(C). */
+function setupOf(p: Parts, D: tfl.LayersModel, phases: RecipeSetup['phases'], classify?: RecipeSetup['classify']): RecipeSetup {
+  return {
+    networks: { discriminator: D, generator: p.G },
+    generator: 'generator',
+    continuous: normalPrior(p.latentDim),
+    categorical: fixedPrior(p),
+    phases,
+    ...(classify === undefined ? {} : { classify }),
+  };
+}
+
 const fakeOf = (G: tfl.LayersModel) => (context: TermContext): tf.Tensor => context.memo('fake', () => applyModel(G, context.batch.generatorInput) as tf.Tensor);
 
 function realLabelsOf(context: TermContext, recipe: string): tf.Tensor2D {
@@ -99,12 +111,10 @@ export const vanillaGan: Recipe<BaselineOptions> = {
     const D = discriminator({ inputShape: data.sampleShape, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
     const fake = fakeOf(p.G);
     const logit = (x: tf.Tensor): tf.Tensor => applyModel(D, x) as tf.Tensor;
-    return {
-      networks: { discriminator: D, generator: p.G },
-      generator: 'generator',
-      continuous: normalPrior(p.latentDim),
-      categorical: fixedPrior(p),
-      phases: [
+    return setupOf(
+      p,
+      D,
+      [
         {
           name: 'discriminator',
           network: 'discriminator',
@@ -116,7 +126,7 @@ export const vanillaGan: Recipe<BaselineOptions> = {
         },
         { name: 'generator', network: 'generator', terms: { adversarial: (context) => p.loss.generator({ fake: logit(fake(context)) }) }, weights: { adversarial: 1 } },
       ],
-    };
+    );
   },
 };
 
@@ -140,13 +150,10 @@ function classifierGan(
   const fake = fakeOf(p.G);
   const real = (context: TermContext): DiscriminatorOutputs => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
   const fakeOutputs = (context: TermContext): DiscriminatorOutputs => context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context)));
-  return {
-    classify: (x) => discriminatorOutputs(D, x).logits,
-    networks: { discriminator: D, generator: p.G },
-    generator: 'generator',
-    continuous: normalPrior(p.latentDim),
-    categorical: fixedPrior(p),
-    phases: [
+  return setupOf(
+    p,
+    D,
+    [
       {
         name: 'discriminator',
         network: 'discriminator',
@@ -167,7 +174,8 @@ function classifierGan(
         weights: { adversarial: 1, cls: p.o.lambdaCls },
       },
     ],
-  };
+    (x) => discriminatorOutputs(D, x).logits,
+  );
 }
 
 /**
@@ -219,12 +227,10 @@ export const cagan: Recipe<BaselineOptions> = {
     const D = classifier({ inputShape: data.sampleShape, categories: p.categories, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
     const fake = fakeOf(p.G);
     const vector = (x: tf.Tensor): tf.Tensor => applyModel(D, x) as tf.Tensor;
-    return {
-      networks: { discriminator: D, generator: p.G },
-      generator: 'generator',
-      continuous: normalPrior(p.latentDim),
-      categorical: fixedPrior(p),
-      phases: [
+    return setupOf(
+      p,
+      D,
+      [
         {
           name: 'discriminator',
           network: 'discriminator',
@@ -245,6 +251,6 @@ export const cagan: Recipe<BaselineOptions> = {
           weights: { adversarial: 1 },
         },
       ],
-    };
+    );
   },
 };
