@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
@@ -27,6 +27,15 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
 async function exists(path: string): Promise<boolean> {
   try {
     await readdir(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function fileExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
     return true;
   } catch {
     return false;
@@ -62,7 +71,8 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
     const saved = await readConfig(run);
     config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
-    if ((await loadLatestCheckpoint(join(run, 'checkpoints'))) === null) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
+    // Only whether it is there: the checkpoint is read once the backend is selected.
+    if (!(await fileExists(join(run, 'checkpoints', 'latest.json')))) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
   } else {
     config = trainConfig(flags, (path) => resolve(io.cwd, path));
     run = resolve(io.cwd, flags.out ?? join('runs', `${config.recipe}-${config.dataset ?? basename(config.data ?? 'data')}-seed${config.seed}`));
@@ -93,14 +103,11 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     await mkdir(run, { recursive: true });
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
-  const checkpoints = join(run, 'checkpoints');
-  if (flags.resume === true) {
-    const latest = await loadLatestCheckpoint(checkpoints);
-    if (latest !== null) {
-      trainer.restore(latest.snapshot);
-      tf.dispose(latest.snapshot.tensors);
-      io.out(`  resumed from ${latest.path} (step ${latest.step})`);
-    }
+  const resumeFrom = flags.resume === true ? await loadLatestCheckpoint(join(run, 'checkpoints')) : null;
+  if (resumeFrom !== null) {
+    trainer.restore(resumeFrom.snapshot);
+    tf.dispose(resumeFrom.snapshot.tensors);
+    io.out(`  resumed from ${resumeFrom.path} (step ${resumeFrom.step})`);
   }
   try {
     await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io) });
