@@ -24,16 +24,8 @@ async function writeAtomically(path: string, data: string | Uint8Array): Promise
   await rename(temporary, path);
 }
 
+/** Whether a file or folder is there. */
 async function exists(path: string): Promise<boolean> {
-  try {
-    await readdir(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function fileExists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
@@ -72,7 +64,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     const saved = await readConfig(run);
     config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
     // Only whether it is there: the checkpoint is read once the backend is selected.
-    if (!(await fileExists(join(run, 'checkpoints', 'latest.json')))) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
+    if (!(await exists(join(run, 'checkpoints', 'latest.json')))) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
   } else {
     config = trainConfig(flags, (path) => resolve(io.cwd, path));
     run = resolve(io.cwd, flags.out ?? join('runs', `${config.recipe}-${config.dataset ?? basename(config.data ?? 'data')}-seed${config.seed}`));
