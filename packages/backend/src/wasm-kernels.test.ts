@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, enableHigherOrderGradients, selectBackend } from './index.node.js';
+import { transposeCosts } from './wasm-kernels.js';
 
 type Pad = 'same' | 'valid' | number;
 interface Config {
@@ -89,6 +90,12 @@ describe('BatchMatMul with transpose flags on wasm (explicit transposes)', () =>
     { a: [2, 7, 5], b: [2, 3, 7], transposeA: true, transposeB: true },
     { a: [4, 6, 32], b: [1, 32, 6], transposeA: false, transposeB: false },
     { a: [32, 64], b: [48, 64], transposeA: false, transposeB: true },
+    // These take the swapped form (bᵀ·aᵀ)ᵀ, which moves fewer elements.
+    { a: [8, 64], b: [96, 64], transposeA: false, transposeB: true },
+    { a: [64, 4], b: [4, 64], transposeA: true, transposeB: true },
+    { a: [2, 3, 40], b: [2, 50, 40], transposeA: false, transposeB: true },
+    { a: [3, 4, 40], b: [1, 50, 40], transposeA: false, transposeB: true },
+    { a: [40, 70], b: [5, 40], transposeA: true, transposeB: true },
   ];
 
   function product(backend: string, index: number): Promise<Float32Array> {
@@ -108,10 +115,22 @@ describe('BatchMatMul with transpose flags on wasm (explicit transposes)', () =>
     expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-5);
   });
 
-  it('leaves no tensor or buffer behind', async () => {
+  it('chooses the form that moves fewer elements', () => {
+    // dy·Wᵀ for a dense layer's input gradient: transposing W moves 512², the swapped form
+    // moves dy and the 32×512 result.
+    expect(transposeCosts([32, 512], [512, 512], false, true)).toEqual({ direct: 512 * 512, swapped: 2 * 32 * 512 });
+    // xᵀ·dy for its weight gradient: transposing x is cheaper than transposing dy and a 512² result.
+    expect(transposeCosts([32, 512], [32, 512], true, false)).toEqual({ direct: 32 * 512, swapped: 32 * 512 + 512 * 512 });
+    expect(transposeCosts([2, 3, 40], [1, 50, 40], false, true)).toEqual({ direct: 50 * 40, swapped: 2 * 3 * 40 + 2 * 3 * 50 });
+  });
+
+  it.each([
+    ['direct', [8, 4], [6, 4]],
+    ['swapped', [2, 64], [48, 64]],
+  ] as const)('leaves no tensor or buffer behind (%s form)', async (_form, aShape, bShape) => {
     await selectBackend('wasm');
-    const a = tf.ones([8, 4]);
-    const b = tf.ones([6, 4]);
+    const a = tf.ones([...aShape]);
+    const b = tf.ones([...bShape]);
     tf.matMul(a, b, false, true).dispose();
     const before = tf.memory();
     for (let i = 0; i < 20; i++) tf.matMul(a, b, false, true).dispose();

@@ -58,10 +58,35 @@ export function conv2dFilterGradient(
 let registered = false;
 
 /**
- * Wraps wasm's BatchMatMul so that a product with a transpose flag transposes explicitly
- * and then multiplies without flags. wasm sends flagged products to a slow path that is not
- * XNNPACK: 32×512 by 512×512 takes about 15-20 ms with a flag and about 1-2 ms without,
- * and every matMul gradient (first and second order) uses the flags. The result differs
+ * Elements an explicit transpose would move to compute op(a)·op(b) with one plain product,
+ * for the two ways of doing so: (direct) transpose the flagged operands; (swapped) use
+ * op(a)·op(b) = (op(b)ᵀ·op(a)ᵀ)ᵀ, which transposes the unflagged operands and the result.
+ * Transposes cost far more than their size suggests on wasm (512×512 takes about 1.8 ms,
+ * as long as the product it feeds), and a flagged operand is usually a weight matrix, so the
+ * swapped form, which moves only the small activations, is often several times faster.
+ */
+export function transposeCosts(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  transposeA: boolean,
+  transposeB: boolean,
+): { direct: number; swapped: number } {
+  const size = (shape: readonly number[]): number => shape.reduce((total, extent) => total * extent, 1);
+  const rows = aShape[aShape.length - (transposeA ? 1 : 2)] as number;
+  const columns = bShape[bShape.length - (transposeB ? 2 : 1)] as number;
+  const batch = Math.max(size(aShape.slice(0, -2)), size(bShape.slice(0, -2)));
+  return {
+    direct: (transposeA ? size(aShape) : 0) + (transposeB ? size(bShape) : 0),
+    swapped: (transposeA ? 0 : size(aShape)) + (transposeB ? 0 : size(bShape)) + batch * rows * columns,
+  };
+}
+
+/**
+ * Wraps wasm's BatchMatMul so that a product with a transpose flag becomes plain products
+ * and explicit transposes. wasm sends flagged products to a slow path that is not XNNPACK:
+ * 32×512 by 512×512 takes about 15-20 ms with a flag and about 0.5 ms without, and every
+ * matMul gradient (first and second order) uses the flags. Of the two plain forms (see
+ * {@link transposeCosts}) the one that moves fewer elements is used. The result differs
  * from the flagged path only in float32 summation order (tested against the cpu backend).
  */
 function registerFastTransposedMatMul(): void {
@@ -78,19 +103,33 @@ function registerFastTransposedMatMul(): void {
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       if (!transposeA && !transposeB) return originalFunc(args);
       const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
+      const data = backend as unknown as { disposeData: (dataId: object) => void };
+      const temporaries: tf.TensorInfo[] = [];
+      const transposed = (x: tf.TensorInfo): tf.TensorInfo => {
         const perm = x.shape.map((_, axis) => axis);
         [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2] as number, perm[perm.length - 1] as number];
         return transposeFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
       };
-      const left = transposeA ? swapLast(a) : a;
-      const right = transposeB ? swapLast(b) : b;
+      const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
+        const result = transposed(x);
+        temporaries.push(result);
+        return result;
+      };
+      const plain = { ...attrs, transposeA: false, transposeB: false };
       try {
-        return originalFunc({ inputs: { a: left, b: right }, attrs: { ...attrs, transposeA: false, transposeB: false }, backend });
+        const costs = transposeCosts(a.shape, b.shape, transposeA, transposeB);
+        if (costs.direct <= costs.swapped) {
+          const left = transposeA ? swapLast(a) : a;
+          const right = transposeB ? swapLast(b) : b;
+          return originalFunc({ inputs: { a: left, b: right }, attrs: plain, backend });
+        }
+        const left = transposeB ? b : swapLast(b);
+        const right = transposeA ? a : swapLast(a);
+        const product = originalFunc({ inputs: { a: left, b: right }, attrs: plain, backend }) as tf.TensorInfo;
+        temporaries.push(product);
+        return transposed(product);
       } finally {
-        const data = backend as unknown as { disposeData: (dataId: object) => void };
-        if (left !== a) data.disposeData(left.dataId);
-        if (right !== b) data.disposeData(right.dataId);
+        for (const temporary of temporaries) data.disposeData(temporary.dataId);
       }
     },
   });
