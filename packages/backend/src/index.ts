@@ -26,7 +26,7 @@ export {
   type GradientCheckOptions,
   type GradientCheckResult,
 } from './finite-differences.js';
-export { conv2dFilterGradient, registerWasmKernels } from './wasm-kernels.js';
+export { conv2dFilterGradient, conv2dInputGradient, registerWasmKernels } from './wasm-kernels.js';
 export {
   expectFinite,
   expectNumber,

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, enableHigherOrderGradients, selectBackend } from './index.node.js';
-import { transposeCosts } from './wasm-kernels.js';
+import { conv2dInputGradient, transposeCosts } from './wasm-kernels.js';
 
-type Pad = 'same' | 'valid' | number;
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Config {
   readonly input: [number, number, number, number];
   readonly filter: [number, number, number, number];
@@ -17,6 +17,8 @@ const CONFIGS: readonly Config[] = [
   { input: [3, 9, 7, 1], filter: [3, 2, 1, 2], strides: [2, 1], pad: 'valid' },
   { input: [1, 6, 6, 4], filter: [5, 5, 4, 3], strides: 1, pad: 2 },
   { input: [2, 28, 28, 1], filter: [4, 4, 1, 8], strides: 2, pad: 'same' },
+  // The last row and column are read by no output: the correlation is cropped to the filter.
+  { input: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
 ];
 
 /** The weight gradient of Σ conv2d(x, W)·r, the kernel under test, on the active backend. */
@@ -78,6 +80,72 @@ describe('Conv2DBackpropFilter on wasm', () => {
     const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 1, 2] };
     expect(() => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, attrs)).toThrow(/dy must have shape \[1, 4, 4, 2\], got \[1, 3, 3, 2\]/);
     tf.dispose([x, dy]);
+  });
+});
+
+/** Wide enough (8 input channels or more) for the registered kernel to take the phased form. */
+const WIDE_CONFIGS: readonly Config[] = [
+  { input: [2, 14, 14, 8], filter: [4, 4, 8, 16], strides: 2, pad: 'same' },
+  { input: [2, 9, 9, 8], filter: [3, 3, 8, 4], strides: 2, pad: 'valid' },
+  // A stride above the filter size: one phase has no taps at all.
+  { input: [1, 11, 11, 8], filter: [2, 2, 8, 3], strides: 3, pad: 'same' },
+  { input: [2, 9, 7, 8], filter: [3, 2, 8, 2], strides: [2, 1], pad: 'valid' },
+  { input: [1, 6, 6, 8], filter: [5, 5, 8, 3], strides: 1, pad: 2 },
+  // Padding wider than the filter: dy's first and last rows reach no output of a phase.
+  { input: [1, 5, 5, 8], filter: [2, 2, 8, 3], strides: 1, pad: [[0, 0], [3, 3], [3, 3], [0, 0]] },
+  // Sizes the stride does not divide: the last phase row is dropped.
+  { input: [2, 7, 9, 8], filter: [3, 3, 8, 4], strides: 2, pad: 'same' },
+];
+
+/** The input gradient of Σ conv2d(x, W)·r (the transposed convolution of r), on the active backend. */
+function inputGradient(config: Config, seed: number): Float32Array {
+  return tf.tidy(() => {
+    const random = createRandom(seed);
+    const x = random.normal(config.input) as tf.Tensor4D;
+    const w = random.normal(config.filter) as tf.Tensor4D;
+    const r = random.normal(tf.conv2d(x, w, config.strides, config.pad).shape);
+    return tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w, config.strides, config.pad), r)))(x).dataSync() as Float32Array;
+  });
+}
+
+describe('Conv2DBackpropInput on wasm (phases on XNNPACK)', () => {
+  it.each([...CONFIGS, ...WIDE_CONFIGS].map((config) => [JSON.stringify(config), config] as const))('the registered kernel matches cpu to 1e-4 relative: %s', async (_label, config) => {
+    await selectBackend('cpu');
+    const expected = inputGradient(config, 31);
+    await selectBackend('wasm');
+    const actual = inputGradient(config, 31);
+    expect(actual.length).toBe(expected.length);
+    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+  });
+
+  it.each([...CONFIGS, ...WIDE_CONFIGS].map((config) => [JSON.stringify(config), config] as const))('conv2dInputGradient itself matches cpu to 1e-4 relative: %s', async (_label, config) => {
+    const dyAndFilter = (): [tf.Tensor4D, tf.Tensor4D] => {
+      const random = createRandom(32);
+      const w = random.normal(config.filter) as tf.Tensor4D;
+      const shape = tf.tidy(() => tf.conv2d(tf.zeros(config.input) as tf.Tensor4D, w, config.strides, config.pad).shape);
+      return [random.normal(shape) as tf.Tensor4D, w];
+    };
+    await selectBackend('cpu');
+    const [dyCpu, wCpu] = dyAndFilter();
+    const expected = tf.conv2dTranspose(dyCpu, wCpu, config.input, config.strides, config.pad);
+    const expectedValues = expected.dataSync() as Float32Array;
+    tf.dispose([dyCpu, wCpu, expected]);
+    await selectBackend('wasm');
+    const [dy, w] = dyAndFilter();
+    const before = tf.memory().numTensors;
+    const actual = conv2dInputGradient(dy, w, config.input, config.strides, config.pad);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(actual.shape).toEqual(config.input);
+    expect(maxRelativeDifference(actual.dataSync() as Float32Array, expectedValues)).toBeLessThan(1e-4);
+    tf.dispose([dy, w, actual]);
+  });
+
+  it('names the shapes when dy does not fit', async () => {
+    await selectBackend('wasm');
+    const dy = tf.zeros([1, 3, 3, 2]) as tf.Tensor4D;
+    const w = tf.zeros([3, 3, 8, 2]) as tf.Tensor4D;
+    expect(() => conv2dInputGradient(dy, w, [1, 4, 4, 8], 1, 'same')).toThrow(/dy must have shape \[1, 4, 4, 2\].*got dy \[1, 3, 3, 2\]/);
+    tf.dispose([dy, w]);
   });
 });
 

@@ -35,6 +35,11 @@ export interface VcaganOptions {
   readonly units?: number;
   /** Hidden layers of the MLPs (points). Default 4. */
   readonly layers?: number;
+  /**
+   * Filters of D*'s stride-2 convolutions (images), from the input up; G's transposed
+   * convolutions use them in reverse. Default [64, 128] (G: 7×7×128 → 14×14×64 → 28×28).
+   */
+  readonly channels?: readonly number[];
 }
 
 /** The defaults, with d_z, d_c chosen by the data's rank (0 = choose). */
@@ -48,6 +53,7 @@ const DEFAULTS: Required<VcaganOptions> = {
   adversarial: 'logistic',
   units: 512,
   layers: 4,
+  channels: [64, 128],
 };
 
 /**
@@ -83,12 +89,12 @@ export const vcagan: Recipe<VcaganOptions> = {
     const D = integratedDiscriminator({
       inputShape: data.sampleShape,
       categories,
-      trunk: images ? { kind: 'cnn' } : { kind: 'mlp', units: o.units, layers: o.layers },
+      trunk: images ? { kind: 'cnn', channels: o.channels } : { kind: 'mlp', units: o.units, layers: o.layers },
       seed: 2 * seed + 1,
       name: 'discriminator',
     });
     const G = images
-      ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, seed: 2 * seed + 2, name: 'generator' })
+      ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), seed: 2 * seed + 2, name: 'generator' })
       : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, seed: 2 * seed + 2, name: 'generator' });
 
     // Shared forward passes, once per phase (Algorithm 1, lines 4-7).
