@@ -1,7 +1,7 @@
 // pnpm bench: times Gantry's training steps on every backend that loads here, and prints
 // for each: the median and spread of ms/step over at least 50 steps after warm-up, tensors
 // alive after the run, the peak of TF.js's byte count, and the step's efficiency: its
-// FLOPs (counted from the matMul and convolution kernels one profiled step runs) divided by
+// FLOPs (counted from the matMul and convolution kernels one step asks for) divided by
 // the step time and by the backend's own 512×512·512×512 matMul throughput. A benchmark,
 // never a test: nothing here asserts a time.
 import { parseArgs } from 'node:util';
@@ -22,29 +22,70 @@ const { values } = parseArgs({
 const minimumSteps = Number(values.steps);
 const maxSeconds = Number(values['max-seconds']);
 
+const size = (shape) => shape.reduce((a, b) => a * b, 1);
+
 /** 2·M·N·K per product (batched), and 2·(output size)·(kernel window) per convolution pass. */
-function kernelFlops(kernel) {
-  const shapes = kernel.inputShapes;
-  const size = (shape) => shape.reduce((a, b) => a * b, 1);
-  switch (kernel.name) {
+function kernelFlops(name, inputs, attrs) {
+  switch (name) {
     case 'BatchMatMul': {
-      // The profile has no transpose flags; the inner size follows from the sizes alone:
-      // a holds batch·M·K values whichever way it is stored, and the output batch·M·N.
-      const [a] = shapes;
-      const out = kernel.outputShapes[0];
-      const k = size(a) / (size(a.slice(0, -2)) * out[out.length - 2]);
-      return 2 * size(out) * k;
+      const { a, b } = inputs;
+      const rows = a.shape[a.shape.length - (attrs.transposeA ? 1 : 2)];
+      const inner = a.shape[a.shape.length - (attrs.transposeA ? 2 : 1)];
+      const columns = b.shape[b.shape.length - (attrs.transposeB ? 2 : 1)];
+      const batch = Math.max(size(a.shape.slice(0, -2)), size(b.shape.slice(0, -2)));
+      return 2 * batch * rows * columns * inner;
     }
-    case 'Conv2D':
-      return 2 * size(kernel.outputShapes[0]) * size(shapes[1].slice(0, 3));
+    case 'Conv2D': {
+      const { x, filter } = inputs;
+      const info = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
+      return 2 * size(info.outShape) * size(filter.shape.slice(0, 3));
+    }
     case 'Conv2DBackpropInput':
       // dy [b, h', w', out] against filter [kh, kw, in, out].
-      return 2 * size(shapes[0]) * size(shapes[1].slice(0, 3));
+      return 2 * size(inputs.dy.shape) * size(inputs.filter.shape.slice(0, 3));
     case 'Conv2DBackpropFilter':
-      return 2 * size(shapes[1]) * size(kernel.outputShapes[0].slice(0, 3));
+      return 2 * size(inputs.dy.shape) * size(attrs.filterShape.slice(0, 3));
     default:
       return 0;
   }
+}
+
+/**
+ * The FLOPs of one call of `step`, counted from the products and convolutions it asks the
+ * backend for. Gantry's wasm kernels compute some of these from other kernels (an input
+ * gradient from phase convolutions, for example): only the outermost call counts, so the
+ * figure is the step's own, whatever the backend does inside.
+ */
+function countFlops(step) {
+  const backend = tf.getBackend();
+  const names = ['BatchMatMul', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  const originals = names.map((name) => tf.getKernel(name, backend)).filter((kernel) => kernel !== undefined);
+  let depth = 0;
+  let flops = 0;
+  for (const kernel of originals) {
+    tf.unregisterKernel(kernel.kernelName, backend);
+    tf.registerKernel({
+      ...kernel,
+      kernelFunc: (args) => {
+        if (depth === 0) flops += kernelFlops(kernel.kernelName, args.inputs, args.attrs);
+        depth++;
+        try {
+          return kernel.kernelFunc(args);
+        } finally {
+          depth--;
+        }
+      },
+    });
+  }
+  try {
+    step();
+  } finally {
+    for (const kernel of originals) {
+      tf.unregisterKernel(kernel.kernelName, backend);
+      tf.registerKernel(kernel);
+    }
+  }
+  return flops;
 }
 
 function median(sorted) {
@@ -79,8 +120,7 @@ async function timeSteps(name, step, throughput, report) {
       return;
     }
   }
-  const profile = await tf.profile(() => step());
-  const flops = profile.kernels.reduce((total, kernel) => total + kernelFlops(kernel), 0);
+  const flops = countFlops(step);
   const times = [];
   let peak = tf.memory().numBytes;
   const started = performance.now();
