@@ -21,15 +21,18 @@ const CONFIGS: readonly Config[] = [
   { input: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
 ];
 
-/** The weight gradient of Σ conv2d(x, W)·r, the kernel under test, on the active backend. */
-function filterGradient(config: Config, seed: number): Float32Array {
+/**
+ * The gradient of Σ conv2d(x, W)·r with respect to W (Conv2DBackpropFilter) or x
+ * (Conv2DBackpropInput, the transposed convolution of r), on the active backend.
+ */
+function convolutionGradient(config: Config, seed: number, of: 'filter' | 'input'): Float32Array {
   return tf.tidy(() => {
     const random = createRandom(seed);
     const x = random.normal(config.input) as tf.Tensor4D;
     const w = random.normal(config.filter) as tf.Tensor4D;
-    const probe = tf.conv2d(x, w, config.strides, config.pad);
-    const r = random.normal(probe.shape);
-    const gradient = tf.grad((filter: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, filter as tf.Tensor4D, config.strides, config.pad), r)))(w);
+    const r = random.normal(tf.conv2d(x, w, config.strides, config.pad).shape);
+    const objective = (input: tf.Tensor, filter: tf.Tensor): tf.Tensor => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, config.strides, config.pad), r));
+    const gradient = of === 'filter' ? tf.grad((filter: tf.Tensor) => objective(x, filter))(w) : tf.grad((input: tf.Tensor) => objective(input, w))(x);
     return gradient.dataSync() as Float32Array;
   });
 }
@@ -44,9 +47,9 @@ describe('Conv2DBackpropFilter on wasm', () => {
 
   it.each(CONFIGS.map((config) => [JSON.stringify(config), config] as const))('matches the cpu kernel to 1e-4 relative: %s', async (_label, config) => {
     await selectBackend('cpu');
-    const expected = filterGradient(config, 21);
+    const expected = convolutionGradient(config, 21, 'filter');
     await selectBackend('wasm');
-    const actual = filterGradient(config, 21);
+    const actual = convolutionGradient(config, 21, 'filter');
     expect(actual.length).toBe(expected.length);
     expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
   });
@@ -97,23 +100,12 @@ const WIDE_CONFIGS: readonly Config[] = [
   { input: [2, 7, 9, 8], filter: [3, 3, 8, 4], strides: 2, pad: 'same' },
 ];
 
-/** The input gradient of Σ conv2d(x, W)·r (the transposed convolution of r), on the active backend. */
-function inputGradient(config: Config, seed: number): Float32Array {
-  return tf.tidy(() => {
-    const random = createRandom(seed);
-    const x = random.normal(config.input) as tf.Tensor4D;
-    const w = random.normal(config.filter) as tf.Tensor4D;
-    const r = random.normal(tf.conv2d(x, w, config.strides, config.pad).shape);
-    return tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(input as tf.Tensor4D, w, config.strides, config.pad), r)))(x).dataSync() as Float32Array;
-  });
-}
-
 describe('Conv2DBackpropInput on wasm (phases on XNNPACK)', () => {
   it.each([...CONFIGS, ...WIDE_CONFIGS].map((config) => [JSON.stringify(config), config] as const))('the registered kernel matches cpu to 1e-4 relative: %s', async (_label, config) => {
     await selectBackend('cpu');
-    const expected = inputGradient(config, 31);
+    const expected = convolutionGradient(config, 31, 'input');
     await selectBackend('wasm');
-    const actual = inputGradient(config, 31);
+    const actual = convolutionGradient(config, 31, 'input');
     expect(actual.length).toBe(expected.length);
     expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
   });
