@@ -42,16 +42,20 @@ function maxRelativeDifference(actual: Float32Array, expected: Float32Array): nu
   return actual.reduce((worst, value, index) => Math.max(worst, Math.abs(value - (expected[index] as number)) / scale), 0);
 }
 
+async function expectWasmMatchesCpu(config: Config, seed: number, of: 'filter' | 'input'): Promise<void> {
+  await selectBackend('cpu');
+  const expected = convolutionGradient(config, seed, of);
+  await selectBackend('wasm');
+  const actual = convolutionGradient(config, seed, of);
+  expect(actual.length).toBe(expected.length);
+  expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+}
+
 describe('Conv2DBackpropFilter on wasm', () => {
   beforeAll(() => enableHigherOrderGradients());
 
   it.each(CONFIGS.map((config) => [JSON.stringify(config), config] as const))('matches the cpu kernel to 1e-4 relative: %s', async (_label, config) => {
-    await selectBackend('cpu');
-    const expected = convolutionGradient(config, 21, 'filter');
-    await selectBackend('wasm');
-    const actual = convolutionGradient(config, 21, 'filter');
-    expect(actual.length).toBe(expected.length);
-    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+    await expectWasmMatchesCpu(config, 21, 'filter');
   });
 
   it('gives R1 through a CNN the same parameter gradients as cpu (1e-4 relative)', async () => {
@@ -102,12 +106,7 @@ const WIDE_CONFIGS: readonly Config[] = [
 
 describe('Conv2DBackpropInput on wasm (phases on XNNPACK)', () => {
   it.each([...CONFIGS, ...WIDE_CONFIGS].map((config) => [JSON.stringify(config), config] as const))('the registered kernel matches cpu to 1e-4 relative: %s', async (_label, config) => {
-    await selectBackend('cpu');
-    const expected = convolutionGradient(config, 31, 'input');
-    await selectBackend('wasm');
-    const actual = convolutionGradient(config, 31, 'input');
-    expect(actual.length).toBe(expected.length);
-    expect(maxRelativeDifference(actual, expected)).toBeLessThan(1e-4);
+    await expectWasmMatchesCpu(config, 31, 'input');
   });
 
   it.each([...CONFIGS, ...WIDE_CONFIGS].map((config) => [JSON.stringify(config), config] as const))('conv2dInputGradient itself matches cpu to 1e-4 relative: %s', async (_label, config) => {
