@@ -90,7 +90,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
   });
 });
 
-/** Wide enough (8 input channels or more) for the registered kernel to take the phased form. */
+/** More shapes for the phased form (the registered kernel takes it from 2 input channels). */
 const WIDE_CONFIGS: readonly Config[] = [
   { input: [2, 14, 14, 8], filter: [4, 4, 8, 16], strides: 2, pad: 'same' },
   { input: [2, 9, 9, 8], filter: [3, 3, 8, 4], strides: 2, pad: 'valid' },

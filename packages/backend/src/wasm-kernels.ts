@@ -87,8 +87,8 @@ function axisPhases(size: number, filterSize: number, stride: number, pad: numbe
  * and no multiplication by an inserted zero is done; the phases are then interleaved. The
  * phase filters are gathered on the host (wasm's slice, gather and reverse kernels are
  * slow). wasm's own kernel is a plain loop: on the MNIST generator's 7×7×128 → 14×14×64
- * layer it takes 188 ms; with few input channels it is the faster one (see
- * PHASED_INPUT_GRADIENT_MIN_CHANNELS), and registerWasmKernels keeps it for those.
+ * layer it takes 188 ms, this 20-22 ms. With one input channel wasm's own is faster (see
+ * PHASED_INPUT_GRADIENT_MIN_CHANNELS), and registerWasmKernels keeps it for that case.
  */
 export function conv2dInputGradient(
   dy: tf.Tensor4D,
@@ -129,11 +129,10 @@ export function conv2dInputGradient(
         }
       }
       const kernel = tf.tensor4d(taps, [tapsHigh, tapsWide, outChannels, inChannels]);
-      const padding = (amount: number): [number, number] => [Math.max(amount, 0), 0];
       let padded: tf.Tensor4D = dy;
       const [top, bottom, left, right] = [rowPhase.before, rowPhase.after, columnPhase.before, columnPhase.after];
       if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-        padded = tf.pad(dy, [[0, 0], [padding(top)[0], padding(bottom)[0]], [padding(left)[0], padding(right)[0]], [0, 0]]);
+        padded = tf.pad(dy, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
       }
       // Rows of dy that no output of this phase reads (rare: large padding or a 'valid' tail).
       if (top < 0 || bottom < 0 || left < 0 || right < 0) {
@@ -153,11 +152,12 @@ export function conv2dInputGradient(
 }
 
 /**
- * Input channels from which conv2dInputGradient beats wasm's own Conv2DBackpropInput
- * (measured: 1 channel, 32×14×14×64 → 32×28×28×1: 12 ms wasm, 29 ms phases; 64 channels:
- * 188 ms wasm, 89 ms phases).
+ * Input channels from which conv2dInputGradient beats wasm's own Conv2DBackpropInput.
+ * Measured for 32×14×14×64 → 32×28×28×c (stride 2, 4×4): 1 channel, 4-6 ms wasm against
+ * 13 ms by phases; 2 channels, 8.5 against 5.3 ms; 4 channels, 16-22 against 5-12 ms. For
+ * 7×7×128 → 14×14×64: 188 ms against 20-22 ms.
  */
-const PHASED_INPUT_GRADIENT_MIN_CHANNELS = 8;
+const PHASED_INPUT_GRADIENT_MIN_CHANNELS = 2;
 
 function registerPhasedInputGradient(): void {
   const original = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
@@ -259,7 +259,8 @@ function registerFastTransposedMatMul(): void {
 /**
  * Registers on the wasm backend the kernels Gantry's training steps need and TF.js lacks
  * there (Conv2DBackpropFilter), a BatchMatMul that avoids wasm's slow transposed path, and a
- * Conv2DBackpropInput (also the transposed convolution) on XNNPACK for wide layers.
+ * Conv2DBackpropInput (also the transposed convolution) on XNNPACK for two or more input
+ * channels.
  * Idempotent; registered by `selectBackend('wasm')`.
  */
 export function registerWasmKernels(): void {
