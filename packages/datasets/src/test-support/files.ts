@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '@gantry/backend';
+import { afterAll, beforeAll } from 'vitest';
 
 /** The message of the InvalidArgumentError that `promise` rejects with; throws if it rejects with anything else or resolves. */
 export async function rejection(promise: Promise<unknown>): Promise<string> {
@@ -21,8 +22,17 @@ export function idxBytes(type: number, shape: readonly number[], body: readonly 
   return Uint8Array.from([...header, ...body]);
 }
 
-/** A fresh temporary folder, and a function that removes it. */
-export async function temporaryFolder(): Promise<{ path: string; remove: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), 'gantry-datasets-'));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+/**
+ * A fresh temporary folder for the calling test file: made before its tests, removed after
+ * them. Returns the folder's path (read it inside tests, once the folder exists).
+ */
+export function useTemporaryFolder(): () => string {
+  let path = '';
+  beforeAll(async () => {
+    path = await mkdtemp(join(tmpdir(), 'gantry-datasets-'));
+  });
+  afterAll(async () => {
+    await rm(path, { recursive: true, force: true });
+  });
+  return () => path;
 }
