@@ -1,26 +1,7 @@
-import { builtinModules } from 'node:module';
-import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { forbidNodeBuiltins } from '../../scripts/vite-plugins.js';
 
-const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-
-/**
- * Fails the build if our code imports a Node built-in: browser entry points must not.
- * TF.js's own guarded imports (`util` in its Node platform, `crypto` in seedrandom) stay
- * Vite's business: it replaces them with empty browser stubs.
- */
-export function forbidNodeBuiltins(): Plugin {
-  return {
-    name: 'forbid-node-builtins',
-    enforce: 'pre',
-    resolveId(source, importer) {
-      if (NODE_BUILTINS.has(source) && !(importer ?? '').includes('/node_modules/')) {
-        throw new Error(`Node built-in '${source}' imported by ${importer ?? 'the entry'} in a browser bundle`);
-      }
-      return null;
-    },
-  };
-}
+export { forbidNodeBuiltins };
 
 export const config = defineConfig({
   plugins: [forbidNodeBuiltins()],

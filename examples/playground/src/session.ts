@@ -1,0 +1,121 @@
+// A training session of the playground: plain TF.js and Gantry's public entry points, no
+// DOM, no worker API, so the same code runs in the page's worker and in Node (where the
+// numerical test computes its cpu reference).
+import * as tf from '@tensorflow/tfjs-core';
+import { infoGan, vanillaGan } from '@gantry/baselines';
+import { gaussianMixture } from '@gantry/datasets';
+import { createTrainer, mixtureSource, type StepReport, type Trainer, type TrainerSnapshot } from '@gantry/trainer';
+import { vcagan } from '@gantry/vcagan';
+import type { PlaygroundConfig, RecipeName } from './config.js';
+
+export { DEFAULT_CONFIG, type PlaygroundConfig, type RecipeName } from './config.js';
+
+/** The recipes the playground offers, by the names the page uses. */
+export const RECIPES = { vcagan, vanilla: vanillaGan, infogan: infoGan } as const satisfies Readonly<Record<RecipeName, { readonly name: string }>>;
+
+function fail(argument: string, expected: string, actual: unknown): never {
+  throw new RangeError(`playground config: ${argument} must be ${expected}, got ${typeof actual === 'number' ? String(actual) : JSON.stringify(actual)}.`);
+}
+
+function integerIn(argument: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) fail(argument, `an integer in [${min}, ${max}]`, value);
+}
+
+function numberIn(argument: string, value: unknown, min: number, max: number): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) fail(argument, `a number in [${min}, ${max}]`, value);
+}
+
+/** Checks a config from the page, a saved run or a file; throws naming the bad field. */
+export function validateConfig(config: PlaygroundConfig): PlaygroundConfig {
+  if (!(config.recipe in RECIPES)) fail('recipe', `one of ${Object.keys(RECIPES).join(', ')}`, config.recipe);
+  numberIn('lambdaCreg', config.lambdaCreg, 0, 100);
+  integerIn('categories', config.categories, 1, 32);
+  numberIn('learningRate', config.learningRate, 1e-6, 1e-1);
+  integerIn('seed', config.seed, 0, 0xffffffff);
+  integerIn('units', config.units, 1, 1024);
+  integerIn('layers', config.layers, 1, 8);
+  integerIn('batchSize', config.batchSize, 1, 1024);
+  // gaussianMixture checks centers, probabilities and std, naming the field.
+  gaussianMixture(config.mixture);
+  return config;
+}
+
+/** A run in progress: the trainer plus what the page asks of it. */
+export interface Session {
+  readonly config: PlaygroundConfig;
+  readonly trainer: Trainer;
+  /** Runs `count` steps of the recipe; returns each step's report. */
+  steps(count: number): StepReport[];
+  /** `count` generated points, `[x0, y0, x1, y1, ...]`, and each point's category. */
+  sample(count: number, seed: number): { points: Float32Array; categories: Int32Array };
+  dispose(): void;
+}
+
+/** Builds the recipe's networks and a trainer for a config (on the active backend). */
+export function createSession(config: PlaygroundConfig): Session {
+  validateConfig(config);
+  const mixture = gaussianMixture(config.mixture);
+  const data = mixtureSource(mixture);
+  const description = { sampleShape: data.sampleShape, classes: data.classes };
+  const common = { categories: config.categories, units: config.units, layers: config.layers };
+  const setup =
+    config.recipe === 'vcagan'
+      ? vcagan.build(description, { ...common, lambdaCreg: config.lambdaCreg }, config.seed)
+      : RECIPES[config.recipe].build(description, common, config.seed);
+  const trainer = createTrainer({ setup, data, seed: config.seed, batchSize: config.batchSize, optimizer: { learningRate: config.learningRate } });
+  return {
+    config,
+    trainer,
+    steps(count) {
+      const reports: StepReport[] = [];
+      for (let i = 0; i < count; i++) reports.push(trainer.trainStep());
+      return reports;
+    },
+    sample(count, seed) {
+      const { x, categories } = trainer.sample(count, { seed });
+      const points = x.dataSync() as Float32Array;
+      x.dispose();
+      return { points, categories };
+    },
+    dispose: () => trainer.dispose(),
+  };
+}
+
+/** A saved run: the config and the trainer's snapshot as one binary blob plus JSON. */
+export interface SavedRun {
+  readonly format: 'gantry/playground-run';
+  readonly version: 1;
+  readonly config: PlaygroundConfig;
+  readonly state: TrainerSnapshot['json'];
+  readonly specs: tf.io.WeightsManifestEntry[];
+  readonly weights: ArrayBuffer;
+}
+
+/** Encodes the session (networks, Adam moments, P(C), random state, step) for storage. */
+export async function saveRun(session: Session): Promise<SavedRun> {
+  const snapshot = session.trainer.snapshot();
+  try {
+    const { data, specs } = await tf.io.encodeWeights(snapshot.tensors);
+    return { format: 'gantry/playground-run', version: 1, config: session.config, state: snapshot.json, specs, weights: data };
+  } finally {
+    tf.dispose(Object.values(snapshot.tensors));
+  }
+}
+
+/** Rebuilds a saved run: the same config, then the snapshot restored, so training continues exactly. */
+export function loadRun(saved: SavedRun): Session {
+  if (saved.format !== 'gantry/playground-run' || saved.version !== 1) {
+    throw new TypeError(`loadRun: expected format 'gantry/playground-run' version 1, got ${JSON.stringify(saved.format)} version ${JSON.stringify(saved.version)}.`);
+  }
+  const session = createSession(saved.config);
+  const tensors = tf.io.decodeWeights(saved.weights, saved.specs);
+  try {
+    session.trainer.restore({ json: saved.state, tensors });
+  } catch (error) {
+    session.dispose();
+    throw error;
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+  return session;
+}
