@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launch, pageState, serve, waitForState, type PageState } from './support.js';
+import { ARTIFACTS, CHROMIUM_ARGS, launch, pageState, serve, waitForState, type PageState } from './support.js';
 
 const run = promisify(execFile);
 let server: Awaited<ReturnType<typeof serve>>;
@@ -150,6 +150,22 @@ describe('the fall-backs, asked for by name', () => {
     expect(reset.running).toBe(false);
     expectDistribution(reset.prior, 5);
     await page.close();
+  });
+
+  it('without WebGPU, auto falls back to wasm and the page says why', async () => {
+    const noWebGpu = await launch([...CHROMIUM_ARGS.filter((flag) => !/webgpu|vulkan/i.test(flag)), '--disable-features=WebGPU']);
+    try {
+      const page = await noWebGpu.newPage();
+      await page.goto(server.url);
+      const ready = await waitForState(page, (state) => state.backend !== '', 'a backend', 60_000);
+      expect(ready.backend).toBe('wasm');
+      const skipped = await page.$$eval('#backend-skipped li', (items) => items.map((item) => item.textContent ?? ''));
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]).toMatch(/^webgpu skipped: .*(navigator\.gpu is undefined|returned null: no WebGPU adapter)/);
+      expect(await page.textContent('#backend-reason')).toBe('WebAssembly (XNNPACK, SIMD where supported); the first of webgpu, wasm, webgl, cpu that started');
+    } finally {
+      await noWebGpu.close();
+    }
   });
 
   it('trains on webgl', async () => {

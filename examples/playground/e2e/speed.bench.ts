@@ -3,6 +3,9 @@
 import { it } from 'vitest';
 import { launch, serve } from './support.js';
 
+/** Extra page settings (`&units=512`) and the backends to time, from the environment. */
+const QUERY = process.env.PLAYGROUND_QUERY ?? '';
+const BACKENDS = (process.env.PLAYGROUND_BACKENDS ?? 'webgpu,wasm,webgl,cpu').split(',');
 const WARM_UP_MS = 10_000;
 const WINDOW_MS = 30_000;
 
@@ -18,10 +21,10 @@ it('prints steps per second on each backend', async () => {
   const browser = await launch();
   const rows: string[] = [];
   try {
-    for (const backend of ['webgpu', 'wasm', 'webgl', 'cpu']) {
+    for (const backend of BACKENDS) {
       const page = await browser.newPage({ viewport: { width: 1340, height: 780 } });
       const summary = (): Promise<Summary> => page.evaluate(() => (window as unknown as { gantryPlayground: { summary: () => Summary } }).gantryPlayground.summary());
-      await page.goto(`${server.url}?backend=${backend}&seed=1`);
+      await page.goto(`${server.url}?backend=${backend}&seed=1${QUERY}`);
       while ((await summary()).backend === '') await new Promise((resolve) => setTimeout(resolve, 200));
       await page.$eval('#start', (button) => (button as HTMLButtonElement).click());
       await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
@@ -38,5 +41,5 @@ it('prints steps per second on each backend', async () => {
     await browser.close();
     await server.close();
   }
-  console.log(['playground, default run (VCAGAN, 4 × 64 MLPs, batch 32), Chromium headless:', '| backend | steps/s | window |', '| --- | --- | --- |', ...rows].join('\n'));
+  console.log([`playground, VCAGAN, default settings${QUERY === '' ? ' (4 × 64 MLPs, batch 32)' : ` with ${QUERY}`}, Chromium headless:`, '| backend | steps/s | window |', '| --- | --- | --- |', ...rows].join('\n'));
 }, 10 * 60_000);

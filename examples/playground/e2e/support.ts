@@ -66,10 +66,10 @@ export async function serve(root = DIST): Promise<{ url: string; close: () => Pr
   return { url: `http://127.0.0.1:${address.port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-/** Launches Debian's Chromium with WebGPU on SwiftShader. */
-export async function launch(): Promise<Browser> {
+/** Launches Debian's Chromium, by default with WebGPU on SwiftShader. */
+export async function launch(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`launch: no Chromium at ${CHROMIUM}: run 'apt-get install -y chromium' (or set CHROMIUM_PATH)`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...args], headless: true });
 }
 
 /** The page's state (window.gantryPlayground.state()). */

@@ -2,7 +2,7 @@
 // and reset are answered between slices, and streams progress to the page.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { BackendUnavailableError, selectBackend } from '@gantry/backend';
+import { BackendUnavailableError, selectBackend, setValueChecks } from '@gantry/backend';
 import { loadGenerator } from './cli-model.js';
 import { AUTO_ORDER, type BackendChoice, type Request, type Response, type StepRecord } from './protocol.js';
 import { createSession, loadRun, saveRun, type Session } from './session.js';
@@ -24,6 +24,11 @@ const BACKEND_MODULES: Readonly<Record<string, () => Promise<unknown>>> = {
     return wasm;
   },
 };
+
+// The trainer reads every loss term each step and stops on a non-finite one before any
+// update, so the losses' own value checks would only add device reads: on WebGPU each
+// synchronous read goes through canvases and stalls the queue.
+setValueChecks(false);
 
 async function importModule(name: string): Promise<unknown> {
   const load = BACKEND_MODULES[name];
