@@ -332,7 +332,7 @@ function onMessage(message: Response): void {
       return;
     case 'restored':
       state.config = message.config;
-      state.history = [];
+      state.history = [...message.history];
       state.step = message.step;
       state.restored = { step: message.step, from: message.from };
       showConfig(message.config);

@@ -1,7 +1,9 @@
 // The messages between the page and the training worker. Plain data only: they cross
 // postMessage's structured clone.
 import type { PlaygroundConfig } from './config.js';
-import type { SavedRun } from './session.js';
+import type { SavedRun, StepRecord } from './session.js';
+
+export type { StepRecord } from './session.js';
 
 /** What the page may ask for: `'auto'` or one backend by name. */
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
@@ -33,13 +35,6 @@ export type Request =
   | { readonly type: 'export' }
   | { readonly type: 'import-cli'; readonly files: CliModelFiles };
 
-/** One step as the page plots it. */
-export interface StepRecord {
-  readonly step: number;
-  readonly losses: Readonly<Record<string, number>>;
-  readonly entropy: number;
-}
-
 export interface Progress {
   readonly type: 'progress';
   readonly running: boolean;
@@ -67,7 +62,7 @@ export type Response =
   /** A new run was built: by Start (training) or Reset (paused at step 0). */
   | { readonly type: 'started'; readonly config: PlaygroundConfig; readonly running: boolean }
   | { readonly type: 'saved'; readonly step: number; readonly bytes: number }
-  | { readonly type: 'restored'; readonly config: PlaygroundConfig; readonly step: number; readonly from: 'indexeddb' | 'files' }
+  | { readonly type: 'restored'; readonly config: PlaygroundConfig; readonly step: number; readonly from: 'indexeddb' | 'files'; readonly history: readonly StepRecord[] }
   | { readonly type: 'exported'; readonly files: readonly { readonly name: string; readonly data: ArrayBuffer | string }[] }
   | { readonly type: 'imported'; readonly description: string; readonly prior: readonly number[]; readonly points: Float32Array; readonly categories: Int32Array }
   | { readonly type: 'error'; readonly request: string; readonly message: string };

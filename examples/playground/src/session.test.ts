@@ -44,14 +44,22 @@ describe('a session', () => {
   it('saved and loaded, continues exactly like the uninterrupted run', async () => {
     const straight = createSession(SMALL);
     straight.steps(3);
-    const saved = await saveRun(straight);
+    const saved = await saveRun(straight, [{ step: 3, losses: { a: 1 }, entropy: 2 }]);
     const expected = straight.steps(3).map((report) => report.losses);
     straight.dispose();
 
     const restored = loadRun(structuredClone(saved));
     expect(restored.trainer.step).toBe(3);
+    expect(saved.history).toEqual([{ step: 3, losses: { a: 1 }, entropy: 2 }]);
     expect(restored.steps(3).map((report) => report.losses)).toEqual(expected);
     restored.dispose();
+  });
+
+  it('refuses a saved run without a history array', async () => {
+    const session = createSession(SMALL);
+    const saved = await saveRun(session);
+    session.dispose();
+    expect(() => loadRun({ ...saved, history: undefined } as never)).toThrow('loadRun: history must be an array of step records, got undefined.');
   });
 
   it('refuses a saved run of another format', () => {

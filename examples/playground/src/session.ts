@@ -81,22 +81,31 @@ export function createSession(config: PlaygroundConfig): Session {
   };
 }
 
+/** One step as the page plots it. */
+export interface StepRecord {
+  readonly step: number;
+  readonly losses: Readonly<Record<string, number>>;
+  readonly entropy: number;
+}
+
 /** A saved run: the config and the trainer's snapshot as one binary blob plus JSON. */
 export interface SavedRun {
   readonly format: 'gantry/playground-run';
   readonly version: 1;
   readonly config: PlaygroundConfig;
+  /** The steps' losses and entropies so far, so the charts continue after a restore. */
+  readonly history: readonly StepRecord[];
   readonly state: TrainerSnapshot['json'];
   readonly specs: tf.io.WeightsManifestEntry[];
   readonly weights: ArrayBuffer;
 }
 
-/** Encodes the session (networks, Adam moments, P(C), random state, step) for storage. */
-export async function saveRun(session: Session): Promise<SavedRun> {
+/** Encodes the session (networks, Adam moments, P(C), random state, step) and its history for storage. */
+export async function saveRun(session: Session, history: readonly StepRecord[] = []): Promise<SavedRun> {
   const snapshot = session.trainer.snapshot();
   try {
     const { data, specs } = await tf.io.encodeWeights(snapshot.tensors);
-    return { format: 'gantry/playground-run', version: 1, config: session.config, state: snapshot.json, specs, weights: data };
+    return { format: 'gantry/playground-run', version: 1, config: session.config, history: [...history], state: snapshot.json, specs, weights: data };
   } finally {
     tf.dispose(Object.values(snapshot.tensors));
   }
@@ -107,6 +116,7 @@ export function loadRun(saved: SavedRun): Session {
   if (saved.format !== 'gantry/playground-run' || saved.version !== 1) {
     throw new TypeError(`loadRun: expected format 'gantry/playground-run' version 1, got ${JSON.stringify(saved.format)} version ${JSON.stringify(saved.version)}.`);
   }
+  if (!Array.isArray(saved.history)) throw new TypeError(`loadRun: history must be an array of step records, got ${typeof saved.history}.`);
   const session = createSession(saved.config);
   const tensors = tf.io.decodeWeights(saved.weights, saved.specs);
   try {

@@ -46,6 +46,8 @@ let session: Session | undefined;
 let running = false;
 let loopActive = false;
 let pending: StepRecord[] = [];
+/** Every step of this run, saved with it so the page's charts continue after a restore. */
+let history: StepRecord[] = [];
 let lastProgress = 0;
 /** A progress message is on its way or being drawn; more steps accumulate in `pending` meanwhile. */
 let awaitingAck = false;
@@ -104,7 +106,11 @@ async function loop(): Promise<void> {
       const sliceStart = performance.now();
       do {
         const [report] = session.steps(1);
-        if (report !== undefined) pending.push({ step: report.step, losses: report.losses, entropy: report.entropy });
+        if (report !== undefined) {
+          const record = { step: report.step, losses: report.losses, entropy: report.entropy };
+          pending.push(record);
+          history.push(record);
+        }
         rate.steps += 1;
       } while (performance.now() - sliceStart < SLICE_MS);
       if (!awaitingAck && performance.now() - lastProgress >= PROGRESS_MS) progress();
@@ -120,10 +126,11 @@ async function loop(): Promise<void> {
   progress();
 }
 
-function replaceSession(next: Session | undefined): void {
+function replaceSession(next: Session | undefined, past: readonly StepRecord[] = []): void {
   session?.dispose();
   session = next;
   pending = [];
+  history = [...past];
   rate = { steps: 0, since: performance.now(), value: 0 };
 }
 
@@ -144,7 +151,7 @@ async function exportFiles(current: Session): Promise<Response> {
     convertedBy: artifacts.convertedBy,
     weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs }],
   });
-  const run = await saveRun(current);
+  const run = await saveRun(current, history);
   const summary = JSON.stringify({ format: 'gantry/run-summary', version: 1, recipe: current.config.recipe, step: current.trainer.step, seed: current.config.seed, backend: tf.getBackend(), prior: current.trainer.prior.probabilities() });
   return {
     type: 'exported',
@@ -190,7 +197,7 @@ async function handle(request: Request): Promise<void> {
       return;
     case 'save': {
       if (session === undefined) throw new Error('nothing to save: start a run first');
-      const run = await saveRun(session);
+      const run = await saveRun(session, history);
       await writeRun(run);
       post({ type: 'saved', step: run.state.step, bytes: run.weights.byteLength });
       return;
@@ -201,8 +208,8 @@ async function handle(request: Request): Promise<void> {
       if (saved === undefined) throw new Error('no saved run in this browser (IndexedDB database gantry-playground is empty)');
       running = false;
       while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
-      replaceSession(loadRun(saved));
-      post({ type: 'restored', config: saved.config, step: saved.state.step, from: request.type === 'load-run' ? 'files' : 'indexeddb' });
+      replaceSession(loadRun(saved), saved.history);
+      post({ type: 'restored', config: saved.config, step: saved.state.step, from: request.type === 'load-run' ? 'files' : 'indexeddb', history });
       progress();
       return;
     }
