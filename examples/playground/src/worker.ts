@@ -1,7 +1,6 @@
 // The training worker: selects a backend, runs the session in time slices so pause, save
 // and reset are answered between slices, and streams progress to the page.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { BackendUnavailableError, selectBackend, setValueChecks } from '@gantry/backend';
 import { loadGenerator } from './cli-model.js';
 import { AUTO_ORDER, type BackendChoice, type Request, type Response, type StepRecord } from './protocol.js';
@@ -244,5 +243,3 @@ self.addEventListener('message', (event: MessageEvent<Request>) => {
   );
 });
 
-// tfjs-layers registers its serializable classes on import; Gantry's equalized layers register with it.
-void tfl;
