@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { launch, pageState, serve, waitForState } from './support.js';
+import { launch, press, pageState, serve, waitForState } from './support.js';
 
 const STEPS = Number(process.env.PLAYGROUND_STEPS ?? '3000');
 const QUERY = process.env.PLAYGROUND_QUERY ?? '?backend=wasm&seed=1';
@@ -18,12 +18,12 @@ it(`trains ${STEPS} steps (${QUERY}) and takes the guide's screenshot`, async ()
     await page.goto(`${server.url}${QUERY}`);
     await waitForState(page, (state) => state.backend !== '', 'a backend', 60_000);
     const started = Date.now();
-    await page.$eval('#start', (button) => (button as HTMLButtonElement).click());
+    await press(page, 'start');
     const report = setInterval(() => {
       void pageState(page).then((state) => console.log(`step ${state.step}, ${state.stepsPerSecond.toFixed(1)} steps/s, P(C) ${state.prior.map((p) => p.toFixed(2)).join(' ')}`));
     }, 30_000);
     await waitForState(page, (state) => state.step >= STEPS, `${STEPS} steps`, 60 * 60_000).finally(() => clearInterval(report));
-    await page.$eval('#pause', (button) => (button as HTMLButtonElement).click());
+    await press(page, 'pause');
     const state = await waitForState(page, (s) => !s.running, 'the pause');
     const seconds = (Date.now() - started) / 1000;
     await new Promise((resolve) => setTimeout(resolve, 500));

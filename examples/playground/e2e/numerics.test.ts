@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '@gantry/backend';
 import { createSession, DEFAULT_CONFIG } from '../src/session.js';
-import { launch, serve, waitForState } from './support.js';
+import { launch, press, serve, waitForState } from './support.js';
 
 const STEPS = 10;
 const SEED = 11;
@@ -39,9 +39,9 @@ describe('WebGPU in Chromium matches cpu in Node', () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}?backend=webgpu&seed=${SEED}`);
     await waitForState(page, (state) => state.backend === 'webgpu', 'the webgpu backend', 60_000);
-    await page.$eval('#start', (button) => (button as HTMLButtonElement).click());
+    await press(page, 'start');
     const state = await waitForState(page, (s) => s.history.length >= STEPS, `${STEPS} steps`, 180_000);
-    await page.$eval('#pause', (button) => (button as HTMLButtonElement).click());
+    await press(page, 'pause');
     await page.close();
 
     let worst = { ratio: 0, where: '' };

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, CHROMIUM_ARGS, launch, pageState, serve, waitForState, type PageState } from './support.js';
+import { ARTIFACTS, CHROMIUM_ARGS, launch, pageState, press, serve, waitForState, type PageState } from './support.js';
 
 const run = promisify(execFile);
 let server: Awaited<ReturnType<typeof serve>>;
@@ -24,14 +24,6 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** A button press through the DOM: SwiftShader keeps the GPU process busy, and pointer clicks wait on frames. */
-async function press(page: Page, id: string): Promise<void> {
-  await page.$eval(`#${id}`, (button) => {
-    if ((button as HTMLButtonElement).disabled) throw new Error(`#${button.id} is disabled`);
-    (button as HTMLButtonElement).click();
-  });
-}
 
 async function open(query: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1340, height: 820 } });

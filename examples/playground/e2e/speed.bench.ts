@@ -1,7 +1,7 @@
 // `pnpm bench`: training steps per second of the page's default run on each backend in
 // Chromium, measured over a window after a warm-up (shader compilation, wasm start-up).
 import { it } from 'vitest';
-import { launch, serve } from './support.js';
+import { launch, press, serve } from './support.js';
 
 /** Extra page settings (`&units=512`) and the backends to time, from the environment. */
 const QUERY = process.env.PLAYGROUND_QUERY ?? '';
@@ -26,7 +26,7 @@ it('prints steps per second on each backend', async () => {
       const summary = (): Promise<Summary> => page.evaluate(() => (window as unknown as { gantryPlayground: { summary: () => Summary } }).gantryPlayground.summary());
       await page.goto(`${server.url}?backend=${backend}&seed=1${QUERY}`);
       while ((await summary()).backend === '') await new Promise((resolve) => setTimeout(resolve, 200));
-      await page.$eval('#start', (button) => (button as HTMLButtonElement).click());
+      await press(page, 'start');
       await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
       const first = await summary();
       const started = Date.now();

@@ -105,3 +105,11 @@ export async function waitForState(page: Page, ready: (state: PageState) => bool
   }
   throw new Error(`waiting for ${what}: timed out after ${timeoutMs} ms; last state: step ${last?.step}, backend '${last?.backend}', running ${last?.running}, status '${await page.textContent('#status')}'`);
 }
+
+/** A button press through the DOM: SwiftShader keeps the GPU process busy, and pointer clicks wait on frames. */
+export async function press(page: Page, id: string): Promise<void> {
+  await page.$eval(`#${id}`, (button) => {
+    if ((button as HTMLButtonElement).disabled) throw new Error(`#${button.id} is disabled`);
+    (button as HTMLButtonElement).click();
+  });
+}

@@ -1,8 +1,10 @@
 // The run's configuration as plain JSON. No TF.js here: the page's main thread imports it.
 import type { GaussianMixtureOptions } from '@gantry/datasets';
 
-/** The recipes the page offers. */
-export type RecipeName = 'vcagan' | 'vanilla' | 'infogan';
+/** The recipes the page offers, by the CLI's names. */
+export const RECIPE_NAMES = ['vcagan', 'vanilla', 'infogan'] as const;
+
+export type RecipeName = (typeof RECIPE_NAMES)[number];
 
 /** Everything that defines a run: plain JSON, saved with the model. */
 export interface PlaygroundConfig {

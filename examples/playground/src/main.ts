@@ -1,8 +1,8 @@
 // The page: controls, the mixture editor and the live charts. Training runs in the worker;
 // this thread only draws, so the page stays responsive on any backend.
 import { categoryColour, drawBars, drawLines, drawScatter, toCanvas, toWorld } from './charts.js';
-import { DEFAULT_CONFIG, type PlaygroundConfig, type RecipeName } from './config.js';
-import type { BackendChoice, CliModelFiles, Request, Response, StepRecord } from './protocol.js';
+import { DEFAULT_CONFIG, RECIPE_NAMES, type PlaygroundConfig, type RecipeName } from './config.js';
+import { BACKEND_CHOICES, type BackendChoice, type CliModelFiles, type Request, type Response, type StepRecord } from './protocol.js';
 import type { SavedRun } from './session.js';
 
 function element<T extends HTMLElement>(id: string): T {
@@ -232,9 +232,9 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
     return value;
   };
   const recipe = params.get('recipe') ?? DEFAULT_CONFIG.recipe;
-  if (!['vcagan', 'vanilla', 'infogan'].includes(recipe)) throw new RangeError(`URL parameter recipe: expected vcagan, vanilla or infogan, got '${recipe}'`);
+  if (!(RECIPE_NAMES as readonly string[]).includes(recipe)) throw new RangeError(`URL parameter recipe: expected one of ${RECIPE_NAMES.join(', ')}, got '${recipe}'`);
   const backend = params.get('backend') ?? 'auto';
-  if (!['auto', 'webgpu', 'wasm', 'webgl', 'cpu'].includes(backend)) throw new RangeError(`URL parameter backend: expected auto, webgpu, wasm, webgl or cpu, got '${backend}'`);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new RangeError(`URL parameter backend: expected one of ${BACKEND_CHOICES.join(', ')}, got '${backend}'`);
   return {
     backend: backend as BackendChoice,
     config: {

@@ -5,11 +5,13 @@ import type { SavedRun, StepRecord } from './session.js';
 
 export type { StepRecord } from './session.js';
 
-/** What the page may ask for: `'auto'` or one backend by name. */
-export type BackendChoice = 'auto' | 'webgpu' | 'wasm' | 'webgl' | 'cpu';
-
 /** The order `'auto'` tries in the browser: WebGPU, then wasm, WebGL, cpu. */
 export const AUTO_ORDER = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+
+/** What the page may ask for: `'auto'` or one backend by name. */
+export const BACKEND_CHOICES = ['auto', ...AUTO_ORDER] as const;
+
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** A CLI run's generator, as files: `models/generator/model.json`, its `weights.bin`, the run's `config.json` and `summary.json`. */
 export interface CliModelFiles {

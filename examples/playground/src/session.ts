@@ -6,7 +6,7 @@ import { infoGan, vanillaGan } from '@gantry/baselines';
 import { gaussianMixture } from '@gantry/datasets';
 import { createTrainer, mixtureSource, type StepReport, type Trainer, type TrainerSnapshot } from '@gantry/trainer';
 import { vcagan } from '@gantry/vcagan';
-import type { PlaygroundConfig, RecipeName } from './config.js';
+import { RECIPE_NAMES, type PlaygroundConfig, type RecipeName } from './config.js';
 
 export { DEFAULT_CONFIG, type PlaygroundConfig, type RecipeName } from './config.js';
 
@@ -27,7 +27,7 @@ function numberIn(argument: string, value: unknown, min: number, max: number): v
 
 /** Checks a config from the page, a saved run or a file; throws naming the bad field. */
 export function validateConfig(config: PlaygroundConfig): PlaygroundConfig {
-  if (!(config.recipe in RECIPES)) fail('recipe', `one of ${Object.keys(RECIPES).join(', ')}`, config.recipe);
+  if (!RECIPE_NAMES.includes(config.recipe)) fail('recipe', `one of ${RECIPE_NAMES.join(', ')}`, config.recipe);
   numberIn('lambdaCreg', config.lambdaCreg, 0, 100);
   integerIn('categories', config.categories, 1, 32);
   numberIn('learningRate', config.learningRate, 1e-6, 1e-1);

@@ -125,6 +125,12 @@ async function loop(): Promise<void> {
   progress();
 }
 
+/** Stops training and waits for the current slice to end, so the session can be replaced. */
+async function stopLoop(): Promise<void> {
+  running = false;
+  while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 function replaceSession(next: Session | undefined, past: readonly StepRecord[] = []): void {
   session?.dispose();
   session = next;
@@ -171,8 +177,7 @@ async function handle(request: Request): Promise<void> {
       return;
     case 'start':
     case 'reset':
-      running = false;
-      while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stopLoop();
       replaceSession(createSession(request.config));
       post({ type: 'started', config: request.config, running: request.type === 'start' });
       if (request.type === 'start') {
@@ -205,8 +210,7 @@ async function handle(request: Request): Promise<void> {
     case 'load-run': {
       const saved = request.type === 'load-run' ? request.run : await readRun();
       if (saved === undefined) throw new Error('no saved run in this browser (IndexedDB database gantry-playground is empty)');
-      running = false;
-      while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stopLoop();
       replaceSession(loadRun(saved), saved.history);
       post({ type: 'restored', config: saved.config, step: saved.state.step, from: request.type === 'load-run' ? 'files' : 'indexeddb', history });
       progress();
@@ -217,8 +221,7 @@ async function handle(request: Request): Promise<void> {
       post(await exportFiles(session));
       return;
     case 'import-cli': {
-      running = false;
-      while (loopActive) await new Promise((resolve) => setTimeout(resolve, 5));
+      await stopLoop();
       replaceSession(undefined);
       const loaded = await loadGenerator(request.files);
       try {
