@@ -2,6 +2,7 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
+import { gaussianMixture, type GaussianMixtureOptions } from '@gantry/datasets';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
@@ -32,6 +33,24 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** `--mixture FILE`: a JSON `{ centers, probabilities, std }`, checked by gaussianMixture. */
+async function readMixture(path: string): Promise<GaussianMixtureOptions> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new FlagError(`--mixture ${path} cannot be read: give a JSON file { "centers": [[x, y], ...], "probabilities": [...], "std": s }.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FlagError(`--mixture ${path} is not JSON (${(error as Error).message}).`);
+  }
+  const mixture = gaussianMixture(value as GaussianMixtureOptions).toJSON();
+  return { centers: mixture.centers.map((center) => [...center]), probabilities: [...mixture.probabilities], std: mixture.std };
 }
 
 async function readConfig(run: string): Promise<RunConfig> {
@@ -66,7 +85,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     // Only whether it is there: the checkpoint is read once the backend is selected.
     if (!(await exists(join(run, 'checkpoints', 'latest.json')))) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
   } else {
-    config = trainConfig(flags, (path) => resolve(io.cwd, path));
+    config = trainConfig(flags, (path) => resolve(io.cwd, path), flags.mixture === undefined ? {} : { mixture: await readMixture(resolve(io.cwd, flags.mixture)) });
     run = resolve(io.cwd, flags.out ?? join('runs', `${config.recipe}-${config.dataset ?? basename(config.data ?? 'data')}-seed${config.seed}`));
     if (await exists(run)) {
       const entries = await readdir(run);

@@ -1,5 +1,6 @@
 import { BACKEND_NAMES, InvalidArgumentError, type BackendRequest } from '@gantry/backend';
 import { acgan, cagan, infoGan, vanillaGan } from '@gantry/baselines';
+import type { GaussianMixtureOptions } from '@gantry/datasets';
 import type { Recipe } from '@gantry/trainer';
 import { vcagan } from '@gantry/vcagan';
 
@@ -34,9 +35,11 @@ export interface RunConfig {
   readonly version: 1;
   readonly recipe: string;
   /** The recipe's options: λs, d_z, d_c, network sizes. */
-  readonly recipeOptions: Readonly<Record<string, number | string | readonly number[]>>;
+  readonly recipeOptions: Readonly<Record<string, number | string | boolean | readonly number[]>>;
   /** A built-in dataset, or null with `data`. */
   readonly dataset: DatasetName | null;
+  /** With `gaussian-mixture`: the mixture trained on (from `--mixture FILE`); null or absent for the paper's (Fig. 1). */
+  readonly mixture?: GaussianMixtureOptions | null;
   /** A CSV or JSON file of points (absolute path), or a folder of PNG images. */
   readonly data: string | null;
   /** The CSV column holding labels, if any. */
@@ -61,6 +64,7 @@ export interface TrainFlags {
   readonly recipe?: string;
   readonly dataset?: string;
   readonly data?: string;
+  readonly mixture?: string;
   readonly labelColumn?: string;
   readonly preset?: string;
   readonly steps?: string;
@@ -70,6 +74,11 @@ export interface TrainFlags {
   readonly lambdaCreg?: string;
   readonly lambdaCls?: string;
   readonly lambdaR1?: string;
+  readonly lambdaR2?: string;
+  readonly lambdaCregFake?: string;
+  readonly warmupSteps?: string;
+  readonly recentre?: boolean;
+  readonly classifier?: string;
   readonly latentDim?: string;
   readonly categories?: string;
   readonly probabilities?: string;
@@ -108,21 +117,33 @@ function oneOf<T extends string>(flag: string, value: string, choices: readonly 
   return value as T;
 }
 
-/** Turns `gantry train` flags into a {@link RunConfig}, checking each against its range. */
-export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => string): RunConfig {
+/**
+ * Turns `gantry train` flags into a {@link RunConfig}, checking each against its range.
+ * `loaded.mixture` is the content of `--mixture FILE`, read and checked by the caller.
+ */
+export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => string, loaded: { readonly mixture?: GaussianMixtureOptions } = {}): RunConfig {
   const recipe = oneOf('recipe', flags.recipe ?? 'vcagan', Object.keys(RECIPES));
   if (flags.dataset !== undefined && flags.data !== undefined) throw new FlagError('--dataset and --data are exclusive: name a built-in dataset or give a file, not both.');
   const dataset = flags.data === undefined ? oneOf('dataset', flags.dataset ?? 'gaussian-mixture', DATASETS) : null;
+  if (flags.mixture !== undefined && dataset !== 'gaussian-mixture') throw new FlagError(`--mixture describes a Gaussian mixture: it goes with --dataset gaussian-mixture, not ${flags.data === undefined ? `--dataset ${dataset ?? ''}` : '--data'}.`);
   const preset = flags.preset === undefined ? null : oneOf('preset', flags.preset, Object.keys(PRESETS) as PresetName[]);
   const base = PRESETS[preset ?? 'quick'];
   const backend = oneOf('backend', flags.backend ?? 'auto', ['auto', ...BACKEND_NAMES]);
-  const recipeOptions: Record<string, number | readonly number[]> = {};
+  const recipeOptions: Record<string, number | string | boolean | readonly number[]> = {};
   const optional = (flag: string, key: string, value: string | undefined, range: Parameters<typeof number>[3]): void => {
     if (value !== undefined) recipeOptions[key] = number(flag, value, 0, range);
   };
   optional('lambda-creg', 'lambdaCreg', flags.lambdaCreg, { min: 0 });
   optional('lambda-cls', 'lambdaCls', flags.lambdaCls, { min: 0 });
   optional('lambda-r1', 'lambdaR1', flags.lambdaR1, { min: 0 });
+  optional('lambda-r2', 'lambdaR2', flags.lambdaR2, { min: 0 });
+  optional('lambda-creg-fake', 'lambdaCregFake', flags.lambdaCregFake, { min: 0 });
+  optional('warmup-steps', 'warmupSteps', flags.warmupSteps, { min: 0, integer: true });
+  if (flags.recentre === true) {
+    if (recipeOptions.warmupSteps === undefined || recipeOptions.warmupSteps === 0) throw new FlagError('--recentre re-centres the virtual labels during the prior warm-up: give --warmup-steps too.');
+    recipeOptions.recentre = true;
+  }
+  if (flags.classifier !== undefined) recipeOptions.classifier = oneOf('classifier', flags.classifier, ['integrated', 'separate']);
   optional('latent-dim', 'latentDim', flags.latentDim, { min: 1, integer: true });
   optional('categories', 'categories', flags.categories, { min: 1, integer: true });
   if (flags.probabilities !== undefined) {
@@ -143,6 +164,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     recipe,
     recipeOptions,
     dataset,
+    mixture: loaded.mixture ?? null,
     data: flags.data === undefined ? null : resolvePath(flags.data),
     labelColumn: flags.labelColumn ?? null,
     preset,

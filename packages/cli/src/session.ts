@@ -27,7 +27,7 @@ function labelled(dataset: Dataset, limit: number): RunData['evaluation'] {
 /** Loads the run's data: the paper's mixture, MNIST, or the user's file or folder. */
 export async function loadData(config: RunConfig): Promise<RunData> {
   if (config.dataset === 'gaussian-mixture') {
-    const mixture = gaussianMixture(PAPER_GAUSSIAN_MIXTURE);
+    const mixture = gaussianMixture(config.mixture ?? PAPER_GAUSSIAN_MIXTURE);
     // A fixed labelled sample for the classifier's clustering metrics, from its own seed.
     const held = mixture.dataset(10_000, createRandom(0xe7a1));
     return { source: mixtureSource(mixture), mixture, evaluation: labelled(held, 10_000) };

@@ -48,6 +48,22 @@ export function argmaxOneHot(q: tf.Tensor): tf.Tensor2D {
   });
 }
 
+/**
+ * Balanced virtual labels, from the paper author's later CGPGAN code (its prior warm-up):
+ * argmax onehot(q − mean_batch(q) + 1/d_c), with q = [batch, d_c] classifier
+ * probabilities (softmax outputs, not logits). Subtracting each category's batch mean
+ * favours the categories the batch under-uses, so every category keeps winning some real
+ * samples, and none loses all its real data while the classifier is still untrained.
+ * A constant for differentiation, like {@link argmaxOneHot}.
+ */
+export function recentredArgmaxOneHot(q: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => {
+    const probabilities = expectMatrix('recentredArgmaxOneHot', 'q', q);
+    const width = probabilities.shape[1];
+    return argmaxOneHot(tf.add(tf.sub(probabilities, tf.mean(probabilities, 0, true)), 1 / width));
+  });
+}
+
 /** Inputs of {@link caganDiscriminatorLoss}. */
 export interface CaganDiscriminatorInputs {
   /** D(x): the adversarial vectors of real data, [batch, d_c]. */

@@ -25,6 +25,7 @@ export {
 export {
   argmaxOneHot,
   caganDiscriminatorLoss,
+  recentredArgmaxOneHot,
   caganGeneratorLoss,
   conditionalLogits,
   type CaganDiscriminatorInputs,
@@ -34,11 +35,13 @@ export {
 export { acganClassifierLoss, classificationLoss, type AcganClassifierInputs, type ClassificationInputs } from './classification.js';
 export {
   classifierGradientPenalty,
+  fakeClassifierGradientPenalty,
   r1Penalty,
   r2Penalty,
   wganGradientPenalty,
   type ClassifierGradientPenaltyInputs,
   type ClassifierNetwork,
+  type FakeClassifierGradientPenaltyInputs,
   type R1Inputs,
   type R2Inputs,
   type ScalarNetwork,

@@ -125,6 +125,43 @@ export function classifierGradientPenalty(inputs: ClassifierGradientPenaltyInput
   });
 }
 
+/** Inputs of {@link fakeClassifierGradientPenalty}. */
+export interface FakeClassifierGradientPenaltyInputs {
+  /** The classifier's logits: x ↦ [batch, d_c]. The penalty applies softmax. */
+  readonly classifier: ClassifierNetwork;
+  /** Generated data G(z, c), [batch, ...]; treated as a constant input. */
+  readonly fake: tf.Tensor;
+  /** c: the one-hot codes the fake data was generated with, [batch, d_c]. */
+  readonly labels: tf.Tensor;
+}
+
+/**
+ * The classifier gradient penalty on generated data, from the paper author's later CGPGAN
+ * code (not the paper's text, whose Eq. 6 is on real data with the virtual label):
+ * E_x' ||∇x' (1 − Q(x')·c)²||², Q = softmax(classifier), c the code G was given, the norm
+ * summed over the input's axes and averaged over the batch. That code weights it 0.1.
+ * Unlike Eq. 6 it needs no virtual label, so it does not depend on which category wins on
+ * real data. Second-order.
+ */
+export function fakeClassifierGradientPenalty(inputs: FakeClassifierGradientPenaltyInputs): tf.Scalar {
+  const caller = 'fakeClassifierGradientPenalty';
+  expectFunction(caller, 'classifier', inputs.classifier);
+  const fake = expectBatch(caller, 'fake', inputs.fake);
+  const batch = fake.shape[0] as number;
+  return tf.tidy(() => {
+    expectFinite(caller, { fake });
+    const missing = (x: tf.Tensor): tf.Tensor1D => {
+      const logits = expectTensor(caller, 'the output of classifier', inputs.classifier(x), { rank: 2 });
+      if (logits.shape[0] !== batch) {
+        throw new InvalidArgumentError(caller, 'the output of classifier', `of shape [${batch}, d_c] (one row of logits per sample)`, `shape ${formatShape(logits.shape)}`);
+      }
+      const labels = expectMatrix(caller, 'labels', inputs.labels, { name: 'the output of classifier', tensor: logits });
+      return tf.square(tf.sub(1, tf.sum(tf.mul(tf.softmax(logits), labels), -1))) as tf.Tensor1D;
+    };
+    return meanSquaredInputGradient(missing, fake);
+  });
+}
+
 /** Inputs of {@link wganGradientPenalty}. */
 export interface WganGradientPenaltyInputs {
   /** The critic's value per sample. */

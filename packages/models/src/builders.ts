@@ -159,14 +159,24 @@ export function integratedDiscriminator(options: IntegratedDiscriminatorOptions)
   return tfl.model({ inputs: input, outputs: [adversarial, logits], name: options.name ?? 'discriminator' });
 }
 
-/** A plain discriminator: the same trunk and one logit per sample, [batch, 1] (vanilla GAN, InfoGAN's D without Q, ACGAN). */
-export function discriminator(options: DiscriminatorOptions): tfl.LayersModel {
+/** Options of {@link discriminator}. */
+export interface PlainDiscriminatorOptions extends DiscriminatorOptions {
+  /**
+   * Logits per sample. Default 1. d_c gives CAGAN's adversarial vector a (the logit is a·c)
+   * without a classifier head: the discriminator of a VCAGAN with a separate classifier.
+   */
+  readonly outputWidth?: number;
+}
+
+/** A plain discriminator: the same trunk and one logit per sample, [batch, 1] (vanilla GAN, InfoGAN's D without Q, ACGAN), or `outputWidth` of them. */
+export function discriminator(options: PlainDiscriminatorOptions): tfl.LayersModel {
   const caller = 'discriminator';
   const inputShape = shapeOf(caller, 'options.inputShape', options.inputShape);
+  const outputWidth = integer(caller, 'options.outputWidth', options.outputWidth ?? 1);
   const layers = factoryFor(caller, options, 'discriminator');
   const input = tfl.input({ shape: inputShape, name: `${options.name ?? 'discriminator'}/x` });
   const features = trunkOf(caller, layers, input, inputShape, options.trunk ?? defaultTrunk(inputShape));
-  return tfl.model({ inputs: input, outputs: layers.dense(features, 1, 1, 'logit'), name: options.name ?? 'discriminator' });
+  return tfl.model({ inputs: input, outputs: layers.dense(features, outputWidth, 1, 'logit'), name: options.name ?? 'discriminator' });
 }
 
 /** A plain classifier: the same trunk and class logits [batch, d_c] (a separate Q, as in the author's CGPGAN code). */

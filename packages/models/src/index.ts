@@ -32,5 +32,6 @@ export {
   type MlpGeneratorOptions,
   type MlpTrunk,
   type NetworkOptions,
+  type PlainDiscriminatorOptions,
 } from './builders.js';
 export { applyModel, discriminatorOutputs, parameterCount, trainableVariables, type DiscriminatorOutputs } from './apply.js';

@@ -18,6 +18,12 @@ export interface StepBatch {
 
 /** What a loss term sees: the step's batch, the networks, and a per-phase cache of shared forward passes. */
 export interface TermContext {
+  /**
+   * The step being computed, from 1: the trainer's own count, saved in and restored from
+   * every snapshot. A recipe that changes by step (a warm-up, an annealed weight) reads it
+   * here rather than counting in a closure, so a resumed run follows the same schedule.
+   */
+  readonly step: number;
   readonly batch: StepBatch;
   readonly networks: Readonly<Record<string, tfl.LayersModel>>;
   /**
@@ -60,8 +66,11 @@ export interface RecipeSetup {
   readonly phases: readonly Phase[];
   /** The classifier's logits for a batch, [batch, d_c], when the recipe has a classifier Q: used by evaluation (clustering accuracy, NMI). */
   readonly classify?: (x: tf.Tensor) => tf.Tensor;
-  /** After all phases: the next P(C) from what the phases observed (VCAGAN: Algorithm 1, line 12). */
-  readonly updatePrior?: (observed: Readonly<Record<string, tf.Tensor>>, prior: CategoricalPrior) => CategoricalPrior;
+  /**
+   * After all phases: the next P(C) from what the phases observed (VCAGAN: Algorithm 1,
+   * line 12). `step` is the step just computed (from 1), as in {@link TermContext.step}.
+   */
+  readonly updatePrior?: (observed: Readonly<Record<string, tf.Tensor>>, prior: CategoricalPrior, step: number) => CategoricalPrior;
 }
 
 /** What a recipe needs to know about the data. */

@@ -150,6 +150,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const { grads } = tf.variableGrads(() => {
       const cache = new Map<string, unknown>();
       const context: TermContext = {
+        step: stepNumber,
         batch,
         networks: setup.networks,
         memo<T>(key: string, compute: () => T): T {
@@ -193,7 +194,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
           const batch = drawBatch();
           for (const phase of setup.phases) runPhase(phase, batch, observed, losses, stepNumber);
         });
-        if (setup.updatePrior !== undefined) prior = setup.updatePrior(observed, prior);
+        if (setup.updatePrior !== undefined) prior = setup.updatePrior(observed, prior, stepNumber);
       } finally {
         tf.dispose(Object.values(observed));
       }

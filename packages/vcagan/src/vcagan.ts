@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '@gantry/backend';
+import { expectNumber, InvalidArgumentError } from '@gantry/backend';
 import {
   adversarialLoss,
   argmaxOneHot,
@@ -8,14 +8,21 @@ import {
   classificationLoss,
   classifierGradientPenalty,
   conditionalLogits,
+  fakeClassifierGradientPenalty,
   r1Penalty,
+  r2Penalty,
+  recentredArgmaxOneHot,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, cnnGenerator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type DiscriminatorOutputs } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type CnnTrunk, type MlpTrunk } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
-import type { DataDescription, Recipe, RecipeSetup, TermContext } from '@gantry/trainer';
+import type { DataDescription, Phase, Recipe, RecipeSetup, Term, TermContext } from '@gantry/trainer';
 
-/** VCAGAN's hyperparameters; the defaults are the paper's (Section 4). */
+/**
+ * VCAGAN's hyperparameters. The defaults are the paper's text (Section 4); every option
+ * that departs from it says where it comes from, and leaves the paper's recipe unchanged
+ * when left at its default.
+ */
 export interface VcaganOptions {
   /** λ_cls (Eq. 7). Default 1. */
   readonly lambdaCls?: number;
@@ -23,6 +30,34 @@ export interface VcaganOptions {
   readonly lambdaCreg?: number;
   /** λ_r1, the weight of R1 = E||∇x D(x)·c_r||² (no ½). Default 1. */
   readonly lambdaR1?: number;
+  /**
+   * The weight of R2 on generated data, E||∇x' D(x')·c||² (term `r2`): the adversarial
+   * penalty of the author's CGPGAN code (weight 1 there, with no R1). Default 0 (the paper: R1 only).
+   */
+  readonly lambdaR2?: number;
+  /**
+   * The weight of the classifier penalty on generated data, E||∇x' (1 − Q(x')·c)²||²
+   * (term `cregFake`): the CGPGAN code's classifier penalty (weight 0.1 there, with no Eq. 6).
+   * Default 0 (the paper: Eq. 6 on real data only).
+   */
+  readonly lambdaCregFake?: number;
+  /**
+   * Prior warm-up, from the CGPGAN code (30 epochs there): P(C) stays as it started (uniform)
+   * for steps 1..warmupSteps and follows the EMA after. Default 0 (the paper: no warm-up).
+   */
+  readonly warmupSteps?: number;
+  /**
+   * During the warm-up, take the virtual labels from re-centred probabilities,
+   * argmax onehot(Q(x) − mean_batch Q(x) + 1/d_c) (CGPGAN code), so that every category keeps
+   * some real data. Default false. Has no effect without `warmupSteps`.
+   */
+  readonly recentre?: boolean;
+  /**
+   * `'integrated'`: the paper's D*, one trunk with an adversarial head and a classifier head.
+   * `'separate'`: a discriminator and a classifier Q as two networks with their own optimizers
+   * (CGPGAN code); Q trains on `cls`, `creg` and `cregFake` in its own phase. Default `'integrated'`.
+   */
+  readonly classifier?: 'integrated' | 'separate';
   /** d_z. Default 16 for points, 128 for images. */
   readonly latentDim?: number;
   /** d_c. Default 8 for points, 16 for images. */
@@ -47,6 +82,11 @@ const DEFAULTS: Required<VcaganOptions> = {
   lambdaCls: 1,
   lambdaCreg: 1,
   lambdaR1: 1,
+  lambdaR2: 0,
+  lambdaCregFake: 0,
+  warmupSteps: 0,
+  recentre: false,
+  classifier: 'integrated',
   latentDim: 0,
   categories: 0,
   priorDecay: 0.999,
@@ -56,6 +96,9 @@ const DEFAULTS: Required<VcaganOptions> = {
   channels: [64, 128],
 };
 
+/** The classifier's terms; with a separate classifier they form their own phase. */
+const CLASSIFIER_TERMS = ['cls', 'creg', 'cregFake'] as const;
+
 /**
  * VCAGAN (Cho, "Training self-supervised class-conditional GAN with virtual labels"),
  * Algorithm 1 as a recipe:
@@ -64,13 +107,18 @@ const DEFAULTS: Required<VcaganOptions> = {
  *   the virtual labels c_r = argmax onehot(Q(x)), line 7; `cls` = cross-entropy(c_f, Q(x')),
  *   Eq. 1 / line 8, weight λ_cls; `creg` = the classifier gradient penalty, Eq. 6 / line 9,
  *   weight λ_creg; `r1` = E||∇x (a(x)·c_r)||², weight λ_r1 (Section 4). Together Eq. 7 plus R1.
+ *   Two more terms, weight 0 unless asked for: `r2` and `cregFake`, the penalties on
+ *   generated data of the author's CGPGAN code.
  * - generator phase (trains G): `adversarial` = f_g(a_f·c_f), Eqs. 5 and 8: no
  *   classification loss in the generator.
- * - P(C) ← EMA(decay 0.999) of the batch mean of Q(x_real) (line 12, Section 4).
+ * - P(C) ← EMA(decay 0.999) of the batch mean of Q(x_real) (line 12, Section 4), after
+ *   `warmupSteps` steps of a frozen prior (0 in the paper).
  *
  * D* is the integrated discriminator + classifier (shared trunk, an adversarial vector and
  * class logits of width d_c); G takes concat(z, c). Points get the paper's 4 × 512 MLPs
- * (Section 4.1), images the DCGAN-style CNNs (Section 4.2).
+ * (Section 4.1), images the DCGAN-style CNNs (Section 4.2). With `classifier: 'separate'`,
+ * a discriminator (phase `discriminator`: adversarial, r1, r2) and a classifier (phase
+ * `classifier`: cls, creg, cregFake) are two networks. Named variants: {@link VCAGAN_VARIANTS}.
  */
 export const vcagan: Recipe<VcaganOptions> = {
   name: 'vcagan',
@@ -79,65 +127,85 @@ export const vcagan: Recipe<VcaganOptions> = {
   defaults: DEFAULTS,
   build(data: DataDescription, options: VcaganOptions, seed: number): RecipeSetup {
     const o = { ...DEFAULTS, ...options };
+    const caller = 'vcagan.build';
     const images = data.sampleShape.length === 3;
     if (!images && data.sampleShape.length !== 1) {
-      throw new InvalidArgumentError('vcagan.build', 'data.sampleShape', '[features] (points) or [height, width, channels] (images)', JSON.stringify(data.sampleShape));
+      throw new InvalidArgumentError(caller, 'data.sampleShape', '[features] (points) or [height, width, channels] (images)', JSON.stringify(data.sampleShape));
     }
+    if (o.classifier !== 'integrated' && o.classifier !== 'separate') throw new InvalidArgumentError(caller, 'options.classifier', "'integrated' or 'separate'", JSON.stringify(o.classifier));
+    if (typeof o.recentre !== 'boolean') throw new InvalidArgumentError(caller, 'options.recentre', 'true or false', JSON.stringify(o.recentre));
+    const warmupSteps = expectNumber(caller, 'options.warmupSteps', o.warmupSteps, { min: 0, integer: true });
     const latentDim = o.latentDim > 0 ? o.latentDim : images ? 128 : 16;
     const categories = o.categories > 0 ? o.categories : images ? 16 : 8;
-    const loss = adversarialLoss(o.adversarial, 'vcagan.build', 'options.adversarial');
-    const D = integratedDiscriminator({
-      inputShape: data.sampleShape,
-      categories,
-      trunk: images ? { kind: 'cnn', channels: o.channels } : { kind: 'mlp', units: o.units, layers: o.layers },
-      seed: 2 * seed + 1,
-      name: 'discriminator',
-    });
+    const loss = adversarialLoss(o.adversarial, caller, 'options.adversarial');
+    const trunk: MlpTrunk | CnnTrunk = images ? { kind: 'cnn', channels: o.channels } : { kind: 'mlp', units: o.units, layers: o.layers };
+    const separate = o.classifier === 'separate';
     const G = images
       ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), seed: 2 * seed + 2, name: 'generator' })
       : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, seed: 2 * seed + 2, name: 'generator' });
+    // Integrated: one D* for both heads (the paper). Separate: D's seed as D*'s, Q's its own.
+    const D = separate
+      ? discriminator({ inputShape: data.sampleShape, outputWidth: categories, trunk, seed: 2 * seed + 1, name: 'discriminator' })
+      : integratedDiscriminator({ inputShape: data.sampleShape, categories, trunk, seed: 2 * seed + 1, name: 'discriminator' });
+    const Q = separate ? classifier({ inputShape: data.sampleShape, categories, trunk, seed: 2 * seed + 1_000_003, name: 'classifier' }) : undefined;
+    const adversarialOf = (x: tf.Tensor): tf.Tensor2D => (separate ? (applyModel(D, x) as tf.Tensor2D) : discriminatorOutputs(D, x).adversarial);
+    const logitsOf = (x: tf.Tensor): tf.Tensor2D => (Q !== undefined ? (applyModel(Q, x) as tf.Tensor2D) : discriminatorOutputs(D, x).logits);
 
-    // Shared forward passes, once per phase (Algorithm 1, lines 4-7).
-    const realOutputs = (context: TermContext): DiscriminatorOutputs => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
+    // Shared forward passes, once per phase (Algorithm 1, lines 4-7). With D*, one pass
+    // gives both heads; the memo keys keep that to one pass.
+    const realAdversarial = (context: TermContext): tf.Tensor2D =>
+      separate ? context.memo('realAdversarial', () => adversarialOf(context.batch.real)) : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).adversarial;
+    const realLogits = (context: TermContext): tf.Tensor2D =>
+      separate ? context.memo('realLogits', () => logitsOf(context.batch.real)) : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).logits;
     const fake = (context: TermContext): tf.Tensor => context.memo('fake', () => applyModel(G, context.batch.generatorInput) as tf.Tensor);
-    const fakeOutputs = (context: TermContext): DiscriminatorOutputs => context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context)));
-    const virtualLabels = (context: TermContext): tf.Tensor2D => context.memo('virtualLabels', () => argmaxOneHot(realOutputs(context).logits));
+    const fakeAdversarial = (context: TermContext): tf.Tensor2D =>
+      separate ? context.memo('fakeAdversarial', () => adversarialOf(fake(context))) : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).adversarial;
+    const fakeLogits = (context: TermContext): tf.Tensor2D =>
+      separate ? context.memo('fakeLogits', () => logitsOf(fake(context))) : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).logits;
+    const warmingUp = (step: number): boolean => step <= warmupSteps;
+    const virtualLabels = (context: TermContext): tf.Tensor2D =>
+      context.memo('virtualLabels', () => (o.recentre && warmingUp(context.step) ? recentredArgmaxOneHot(tf.softmax(realLogits(context))) : argmaxOneHot(realLogits(context))));
+
+    const terms: Readonly<Record<string, Term>> = {
+      adversarial: (context) =>
+        caganDiscriminatorLoss(
+          { realAdversarial: realAdversarial(context), realLabels: virtualLabels(context), fakeAdversarial: fakeAdversarial(context), fakeLabels: context.batch.c },
+          { adversarial: loss },
+        ),
+      cls: (context) => classificationLoss({ labels: context.batch.c, logits: fakeLogits(context) }),
+      creg: (context) => classifierGradientPenalty({ classifier: logitsOf, real: context.batch.real, labels: virtualLabels(context) }),
+      r1: (context) => r1Penalty({ discriminator: (x) => conditionalLogits({ adversarial: adversarialOf(x), labels: virtualLabels(context) }), real: context.batch.real }),
+      r2: (context) => r2Penalty({ discriminator: (x) => conditionalLogits({ adversarial: adversarialOf(x), labels: context.batch.c }), fake: fake(context) }),
+      cregFake: (context) => fakeClassifierGradientPenalty({ classifier: logitsOf, fake: fake(context), labels: context.batch.c }),
+    };
+    const weights: Readonly<Record<string, number>> = { adversarial: 1, cls: o.lambdaCls, creg: o.lambdaCreg, r1: o.lambdaR1, r2: o.lambdaR2, cregFake: o.lambdaCregFake };
+    const pick = (names: readonly string[]): Pick<Phase, 'terms' | 'weights'> => ({
+      terms: Object.fromEntries(names.map((name) => [name, terms[name] as Term])),
+      weights: Object.fromEntries(names.map((name) => [name, weights[name] as number])),
+    });
+    const observe = (context: TermContext): Readonly<Record<string, tf.Tensor>> => ({ realProbabilities: tf.softmax(realLogits(context)) });
+    const discriminatorTerms = separate ? ['adversarial', 'r1', 'r2'] : ['adversarial', ...CLASSIFIER_TERMS, 'r1', 'r2'];
+    const phases: Phase[] = [{ name: 'discriminator', network: 'discriminator', ...pick(discriminatorTerms), ...(separate ? {} : { observe }) }];
+    if (separate) phases.push({ name: 'classifier', network: 'classifier', ...pick(CLASSIFIER_TERMS), observe });
+    phases.push({
+      name: 'generator',
+      network: 'generator',
+      terms: { adversarial: (context) => caganGeneratorLoss({ fakeAdversarial: fakeAdversarial(context), fakeLabels: context.batch.c }, { adversarial: loss }) },
+      weights: { adversarial: 1 },
+    });
 
     return {
-      networks: { discriminator: D, generator: G },
+      networks: Q === undefined ? { discriminator: D, generator: G } : { discriminator: D, classifier: Q, generator: G },
       generator: 'generator',
       continuous: normalPrior(latentDim),
       categorical: categoricalPrior({ categories, rule: exponentialMovingAverage({ decay: o.priorDecay }) }),
-      phases: [
-        {
-          name: 'discriminator',
-          network: 'discriminator',
-          terms: {
-            adversarial: (context) =>
-              caganDiscriminatorLoss(
-                { realAdversarial: realOutputs(context).adversarial, realLabels: virtualLabels(context), fakeAdversarial: fakeOutputs(context).adversarial, fakeLabels: context.batch.c },
-                { adversarial: loss },
-              ),
-            cls: (context) => classificationLoss({ labels: context.batch.c, logits: fakeOutputs(context).logits }),
-            creg: (context) => classifierGradientPenalty({ classifier: (x) => discriminatorOutputs(D, x).logits, real: context.batch.real, labels: virtualLabels(context) }),
-            r1: (context) =>
-              r1Penalty({ discriminator: (x) => conditionalLogits({ adversarial: discriminatorOutputs(D, x).adversarial, labels: virtualLabels(context) }), real: context.batch.real }),
-          },
-          weights: { adversarial: 1, cls: o.lambdaCls, creg: o.lambdaCreg, r1: o.lambdaR1 },
-          observe: (context) => ({ realProbabilities: tf.softmax(realOutputs(context).logits) }),
-        },
-        {
-          name: 'generator',
-          network: 'generator',
-          terms: { adversarial: (context) => caganGeneratorLoss({ fakeAdversarial: fakeOutputs(context).adversarial, fakeLabels: context.batch.c }, { adversarial: loss }) },
-          weights: { adversarial: 1 },
-        },
-      ],
-      classify: (x) => discriminatorOutputs(D, x).logits,
-      updatePrior: (observed, prior) => {
+      phases,
+      classify: logitsOf,
+      updatePrior: (observed, prior, step) => {
         const probabilities = observed.realProbabilities;
-        if (probabilities === undefined) throw new Error('vcagan: the discriminator phase did not observe realProbabilities');
-        return prior.update(probabilities);
+        if (probabilities === undefined) throw new Error('vcagan: no phase observed realProbabilities');
+        // The warm-up freezes P(C) (CGPGAN code); the paper updates it from step 1.
+        return warmingUp(step) ? prior : prior.update(probabilities);
       },
     };
   },
