@@ -2,9 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { InvalidArgumentError } from '@gantry/backend';
 import { NonFiniteLossError } from '@gantry/trainer';
 import { DATASETS, FlagError, PRESETS, RECIPES } from './config.js';
-import { evalCommand, sampleCommand, trainCommand, type Console } from './commands.js';
+import { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
+import { SweepFailedError, trainOptionTable } from './sweep.js';
 
-/** Builds the `gantry` program (commander): `train`, `eval`, `sample`. */
+/** Builds the `gantry` program (commander): `train`, `eval`, `sample`, `sweep`. */
 export function program(io: Console): Command {
   const gantry = new Command('gantry')
     .description('Train, evaluate and sample VCAGAN and its baselines (Gantry, TensorFlow.js).')
@@ -47,6 +48,16 @@ export function program(io: Console): Command {
     .action(async (flags) => {
       await trainCommand(flags, io);
     });
+  const train = gantry.commands.find((command) => command.name() === 'train');
+  gantry
+    .command('sweep')
+    .description('run a grid of configurations × seeds, each cell a gantry train run folder; again to resume')
+    .option('--grid <file.json>', '{ "base": { "preset": "quick" }, "configurations": { "paper": {}, "warm": { "warmup-steps": 2000, "recentre": true } }, "seeds": "1-10" }: gantry train flags by name')
+    .option('--out <folder>', 'the sweep folder: <configuration>/seed<n>/ run folders, logs/, sweep.json, sweep.md')
+    .option('--parallel <n>', 'cells at once (default: the number of cores)')
+    .action(async (flags) => {
+      await sweepCommand(flags, io, trainOptionTable(train?.options ?? []));
+    });
   gantry
     .command('eval')
     .description('evaluate a run’s latest checkpoint and rewrite its summary.json')
@@ -76,6 +87,10 @@ export async function main(argv: readonly string[], io: Console): Promise<number
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof SweepFailedError) {
+      io.err.write(`gantry: ${error.message}\n`);
+      return 1;
+    }
     if (error instanceof FlagError || error instanceof InvalidArgumentError || error instanceof NonFiniteLossError) {
       io.err.write(`gantry: ${error.message}\n`);
       return 2;

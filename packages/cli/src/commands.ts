@@ -11,6 +11,7 @@ import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type Trai
 import { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
 import { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
+import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
 
 /** Where a command writes: stdout for results, stderr for progress; `isTTY` turns the progress bar on. */
 export interface Console {
@@ -265,4 +266,46 @@ export async function sampleCommand(flags: { readonly run?: string; readonly n?:
   } finally {
     disposeRun(trainer, data);
   }
+}
+
+/** The flags of `gantry sweep`. */
+export interface SweepCommandFlags {
+  readonly grid?: string;
+  readonly out?: string;
+  readonly parallel?: string;
+}
+
+/**
+ * `gantry sweep`: runs a grid of configurations × seeds (see {@link SweepGrid}), each cell a
+ * `gantry train` process and an ordinary run folder, and writes `sweep.json` and `sweep.md`.
+ * `options` are `gantry train`'s, to check the grid's flags against.
+ */
+export async function sweepCommand(flags: SweepCommandFlags, io: Console, options: TrainOptionTable, bin?: string): Promise<SweepRecord> {
+  if (flags.grid === undefined) throw new FlagError('--grid is required: a JSON file { "base": {...}, "configurations": { "name": {...} }, "seeds": "1-10" }.');
+  if (flags.out === undefined) throw new FlagError('--out is required: the sweep folder (one run folder per configuration and seed inside it).');
+  const parallel = flags.parallel === undefined ? undefined : Number(flags.parallel);
+  if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new FlagError(`--parallel must be an integer >= 1, got ${JSON.stringify(flags.parallel)}.`);
+  const path = resolve(io.cwd, flags.grid);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new FlagError(`--grid ${path} cannot be read.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new FlagError(`--grid ${path} is not JSON (${(error as Error).message}).`);
+  }
+  const grid = parseGrid(value, flags.grid, options);
+  const out = resolve(io.cwd, flags.out);
+  const cells = await sweepCells(grid, out, io.cwd, flags.grid, readMixture);
+  const record = await runSweep({ grid, cells, out, err: io.err, ...(parallel === undefined ? {} : { parallel }), ...(bin === undefined ? {} : { bin }) });
+  const failed = record.cells.filter((cell) => cell.state === 'failed');
+  for (const row of record.rows) io.out(`${row.configuration}: recovered ${row.recovered}/${row.finished}${row.notRecovered.length > 0 ? ` (not: seeds ${row.notRecovered.join(', ')})` : ''}, mean TV ${row.meanTotalVariation?.toFixed(4) ?? '-'}, worst TV ${row.worstTotalVariation?.toFixed(4) ?? '-'}`);
+  if (failed.length > 0) {
+    throw new SweepFailedError(`sweep: ${failed.length} of ${record.cells.length} cells failed (${failed.map((cell) => `${cell.configuration} seed ${cell.seed}`).join(', ')}); their logs are in ${join(out, 'logs')}; run the same command again to retry them.`);
+  }
+  return record;
 }

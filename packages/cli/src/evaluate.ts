@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { clusteringAccuracy, evaluateMixture, majorityMapping, normalizedMutualInformation, type MixtureEvaluation } from '@gantry/metrics';
+import { clusteringAccuracy, evaluateMixture, majorityMapping, mixtureRecovery, normalizedMutualInformation, type MixtureEvaluation, type MixtureRecovery } from '@gantry/metrics';
 import type { Trainer } from '@gantry/trainer';
 import type { RunData } from './session.js';
 
@@ -9,7 +9,10 @@ import type { RunData } from './session.js';
  * - `prior`, `entropy`: P(C) and its entropy in nats; `significantCategories`: the categories with P ≥ 1%.
  * - `mixture` (Gaussian-mixture data only): `evaluateMixture` of @gantry/metrics on `samples` generated
  *   points: per category its component and purity, the high-quality fraction (within 3σ),
- *   modes covered, recovered component probabilities and their total variation to the truth.
+ *   modes covered, recovered component probabilities and their total variation to the truth;
+ *   `recovery`: `mixtureRecovery` of it (as many categories as components, each on its own
+ *   component with purity ≥ 0.9, TV ≤ 0.05, high-quality fraction ≥ 0.95), with each merge,
+ *   split and uncovered component named.
  * - `clustering` (labelled data and a recipe with a classifier): the classifier's argmax on
  *   `points` labelled points, as clustering accuracy (best many-to-one matching) and NMI, and
  *   the class each category maps to.
@@ -26,6 +29,7 @@ export interface RunSummary {
   readonly significantCategories: readonly number[];
   readonly samples: number;
   readonly mixture: MixtureEvaluation | null;
+  readonly recovery: MixtureRecovery | null;
   readonly clustering: { readonly points: number; readonly accuracy: number; readonly nmi: number; readonly mapping: Readonly<Record<string, number>> } | null;
 }
 
@@ -77,6 +81,7 @@ export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly rec
     significantCategories: prior.flatMap((p, k) => (p >= 0.01 ? [k] : [])),
     samples: mixture === null ? 0 : samples,
     mixture,
+    recovery: mixture === null ? null : mixtureRecovery(mixture),
     clustering,
   };
 }
@@ -90,8 +95,16 @@ export function describeSummary(summary: RunSummary): string[] {
     for (const report of m.categories) {
       lines.push(`  ${String(report.category).padStart(8)}  ${report.probability.toFixed(4)}   ${String(report.component ?? '-').padStart(9)}  ${report.purity.toFixed(3)}   ${report.highQualityFraction.toFixed(3)}`);
     }
-    lines.push(`  high-quality fraction ${m.highQualityFraction.toFixed(4)} (within 3σ of a center); modes covered ${m.modesCovered}/${m.recoveredProbabilities.length}; each category on its own component: ${m.distinctComponents ? 'yes' : 'no'}`);
+    lines.push(`  high-quality fraction ${m.highQualityFraction.toFixed(4)} (within 3σ of a center); modes covered ${m.modesCovered}/${m.recoveredProbabilities.length}`);
     lines.push(`  recovered component probabilities [${m.recoveredProbabilities.map((p) => p.toFixed(4)).join(', ')}], total variation to the truth ${m.totalVariation.toFixed(4)}`);
+    const recovery = summary.recovery ?? mixtureRecovery(m);
+    const components = m.recoveredProbabilities.length;
+    lines.push(
+      recovery.recovered
+        ? `  recovered the mixture: yes, ${components} categories, one per component (purity ≥ 0.9, TV ≤ 0.05, high-quality ≥ 0.95)`
+        : `  recovered the mixture: NO (wanted ${components} categories, one per component, purity ≥ 0.9, TV ≤ 0.05, high-quality ≥ 0.95):`,
+    );
+    for (const failure of recovery.failures) lines.push(`    - ${failure}`);
   }
   if (summary.clustering !== null) {
     lines.push(`  classifier on ${summary.clustering.points} labelled points: clustering accuracy ${summary.clustering.accuracy.toFixed(4)}, NMI ${summary.clustering.nmi.toFixed(4)}`);

@@ -5,8 +5,26 @@
  * @packageDocumentation
  */
 export { main, program } from './cli.js';
-export { evalCommand, sampleCommand, trainCommand, type Console, type TrainCommandFlags } from './commands.js';
+export { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console, type SweepCommandFlags, type TrainCommandFlags } from './commands.js';
 export { checkConfig, DATASETS, FlagError, PRESETS, RECIPES, trainConfig, type DatasetName, type PresetName, type RunConfig, type TrainFlags } from './config.js';
 export { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
 export { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 export { buildTrainer, loadData, type RunData } from './session.js';
+export {
+  cellState,
+  parseGrid,
+  runSweep,
+  sweepCells,
+  SweepFailedError,
+  sweepRows,
+  sweepTable,
+  trainOptionTable,
+  type SweepCell,
+  type SweepCellRecord,
+  type SweepFlags,
+  type SweepGrid,
+  type SweepOptions,
+  type SweepRecord,
+  type SweepRow,
+  type TrainOptionTable,
+} from './sweep.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifierGradientPenalty, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
+import { classifierGradientPenalty, fakeClassifierGradientPenalty, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
 import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => {
@@ -56,6 +56,48 @@ describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => 
     ]);
     expect(valueOf(classifierGradientPenalty({ classifier, real: x, labels: flipped }))).toBeCloseTo(0.03515625, 6);
     tf.dispose([x, pick, virtual, flipped]);
+  });
+
+  it('with three classes, the classifier penalties differentiate the given label’s probability, not the argmax', () => {
+    // Logits x·W, W = [w₀ w₁ w₂] (2 × 3): ∂q_k/∂x = q_k (w_k − Σ_j q_j w_j), computed here in float64.
+    const W = [
+      [1, -2, 0.5],
+      [0.5, 1, -1.5],
+    ];
+    const rows = [
+      [0.8, -0.3],
+      [-0.6, 0.9],
+      [0.2, 0.4],
+    ];
+    const softmax = (row: number[]): number[] => {
+      const logits = [0, 1, 2].map((k) => (row[0] as number) * (W[0]?.[k] as number) + (row[1] as number) * (W[1]?.[k] as number));
+      const top = Math.max(...logits);
+      const e = logits.map((l) => Math.exp(l - top));
+      const sum = e.reduce((a, b) => a + b, 0);
+      return e.map((v) => v / sum);
+    };
+    const slope = (row: number[], k: number): number[] => {
+      const q = softmax(row);
+      return [0, 1].map((axis) => (q[k] as number) * ((W[axis]?.[k] as number) - q.reduce((sum, qj, j) => sum + qj * (W[axis]?.[j] as number), 0)));
+    };
+    const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+    const eq6 = (labels: number[]): number => mean(rows.map((row, i) => slope(row, labels[i] as number).reduce((sum, g) => sum + g * g, 0)));
+    const onFake = (labels: number[]): number =>
+      mean(rows.map((row, i) => slope(row, labels[i] as number).reduce((sum, g) => sum + (2 * (1 - (softmax(row)[labels[i] as number] as number)) * g) ** 2, 0)));
+    const argmax = rows.map((row) => softmax(row).reduce((best, q, k, all) => (q > (all[best] as number) ? k : best), 0));
+    const other = argmax.map((k) => (k + 1) % 3);
+    // The two label sets must give different values, or this test could not tell them apart.
+    expect(Math.abs(eq6(other) - eq6(argmax))).toBeGreaterThan(0.05 * eq6(argmax));
+    const x = tf.tensor2d(rows);
+    const w = tf.tensor2d(W);
+    const classifier = (input: tf.Tensor): tf.Tensor => tf.matMul(input, w);
+    const oneHot = (labels: number[]): tf.Tensor2D => tf.tensor2d(labels.map((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0))));
+    const [virtual, given] = [oneHot(argmax), oneHot(other)];
+    expect(valueOf(classifierGradientPenalty({ classifier, real: x }))).toBeCloseTo(eq6(argmax), 6);
+    expect(valueOf(classifierGradientPenalty({ classifier, real: x, labels: given }))).toBeCloseTo(eq6(other), 6);
+    expect(valueOf(fakeClassifierGradientPenalty({ classifier, fake: x, labels: virtual }))).toBeCloseTo(onFake(argmax), 6);
+    expect(valueOf(fakeClassifierGradientPenalty({ classifier, fake: x, labels: given }))).toBeCloseTo(onFake(other), 6);
+    tf.dispose([x, w, virtual, given]);
   });
 
   it('WGAN-GP is E(||∇D(x̂)|| − 1)² at the interpolates', () => {

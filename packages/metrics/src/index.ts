@@ -9,4 +9,4 @@
  * @packageDocumentation
  */
 export { clusteringAccuracy, majorityMapping, normalizedMutualInformation } from './clustering.js';
-export { evaluateMixture, type CategoryReport, type MixtureEvaluation, type MixtureEvaluationInput } from './mixture.js';
+export { evaluateMixture, mixtureRecovery, type CategoryReport, type MixtureEvaluation, type MixtureEvaluationInput, type MixtureRecovery, type RecoveryCriteria } from './mixture.js';

@@ -1,6 +1,6 @@
 import { invalidArgumentMessage } from '@gantry/backend/testing';
 import { describe, expect, it } from 'vitest';
-import { evaluateMixture } from './index.js';
+import { evaluateMixture, mixtureRecovery } from './index.js';
 
 const CENTERS = [
   [0, 0],
@@ -48,5 +48,92 @@ describe('evaluateMixture', () => {
     expect(invalidArgumentMessage(() => evaluateMixture({ samples: [0, 0], sampleCategories: [0], prior: [0.7], centers: CENTERS, probabilities: [0.5, 0.5], std: 1 }))).toMatch(
       /^evaluateMixture: input.prior must be probabilities summing to 1/,
     );
+  });
+});
+
+describe('mixtureRecovery', () => {
+  const FOUR = [
+    [0, 0],
+    [10, 0],
+    [0, 10],
+    [10, 10],
+  ];
+  /** n samples of `category` at each listed center. */
+  function samplesAt(parts: readonly (readonly [category: number, center: number, n: number])[]): { samples: number[]; sampleCategories: number[] } {
+    const samples: number[] = [];
+    const sampleCategories: number[] = [];
+    for (const [category, center, n] of parts) {
+      for (let i = 0; i < n; i++) {
+        samples.push(...(FOUR[center] as number[]));
+        sampleCategories.push(category);
+      }
+    }
+    return { samples, sampleCategories };
+  }
+  const truth = { centers: FOUR, probabilities: [0.1, 0.4, 0.2, 0.3], std: 1 };
+
+  it('a run with one category per component, pure and in proportion, recovers the mixture', () => {
+    const input = samplesAt([
+      [0, 0, 10],
+      [1, 1, 40],
+      [2, 2, 20],
+      [3, 3, 30],
+    ]);
+    const recovery = mixtureRecovery(evaluateMixture({ ...input, prior: [0.1, 0.4, 0.2, 0.3], ...truth }));
+    expect(recovery).toEqual({ recovered: true, merges: [], uncovered: [], split: [], failures: [] });
+  });
+
+  it('names a merge: one category over two components is not each category on its own component', () => {
+    // Category 2 (P 0.5) puts 11 samples on component 3 and 9 on component 2: purity 0.55, the paper-text failure.
+    const input = samplesAt([
+      [0, 0, 10],
+      [1, 1, 40],
+      [2, 3, 11],
+      [2, 2, 9],
+    ]);
+    const evaluation = evaluateMixture({ ...input, prior: [0.1, 0.4, 0.5], ...truth });
+    const recovery = mixtureRecovery(evaluation);
+    expect(recovery.recovered).toBe(false);
+    expect(recovery.merges).toEqual([{ category: 2, probability: 0.5, components: [3, 2], shares: [0.55, 0.45] }]);
+    expect(recovery.uncovered).toEqual([2]);
+    expect(recovery.failures).toEqual([
+      '3 categories ≥ 1% for 4 components',
+      'category 2 (P 0.500) is a merge: its samples fall on components 3 (55%), 2 (45%)',
+      'component 2 has no category of its own',
+      'total variation 0.2000 > 0.05',
+    ]);
+  });
+
+  it('names a split, a low purity, a high total variation and a low high-quality fraction at their thresholds', () => {
+    // Categories 1 and 4 both sit on component 1; category 3 is 93% pure (passes at 0.9, fails at 0.95).
+    const input = samplesAt([
+      [0, 0, 10],
+      [1, 1, 20],
+      [4, 1, 20],
+      [2, 2, 20],
+      [3, 3, 28],
+      [3, 0, 2],
+    ]);
+    const evaluation = evaluateMixture({ ...input, prior: [0.1, 0.2, 0.2, 0.3, 0.2], ...truth });
+    const recovery = mixtureRecovery(evaluation);
+    expect(recovery.split).toEqual([{ component: 1, categories: [1, 4] }]);
+    expect(recovery.failures).toEqual(['5 categories ≥ 1% for 4 components', 'component 1 is split between categories 1, 4']);
+    expect(mixtureRecovery(evaluation, { purity: 0.95 }).failures).toContain('category 3 (P 0.300) is a merge: its samples fall on components 3 (93%), 0 (7%)');
+    expect(mixtureRecovery(evaluation, { purity: 0.95, mergeShare: 0.1 }).failures).toContain('category 3 has purity 0.933 < 0.95');
+  });
+
+  it('a run off the components fails on its high-quality fraction alone', () => {
+    // 10 of category 2's samples sit at (0, 13.5), 3.5σ from their component: not high quality, still nearest to it.
+    const input = samplesAt([
+      [0, 0, 10],
+      [1, 1, 40],
+      [2, 2, 20],
+      [3, 3, 30],
+    ]);
+    for (let i = 0; i < 10; i++) input.samples.splice(2 * (50 + i), 2, 0, 13.5);
+    const evaluation = evaluateMixture({ ...input, prior: [0.1, 0.4, 0.2, 0.3], ...truth });
+    expect(evaluation.highQualityFraction).toBe(0.9);
+    expect(mixtureRecovery(evaluation).failures).toEqual(['high-quality fraction 0.9000 < 0.95']);
+    expect(mixtureRecovery(evaluation, { highQualityFraction: 0.9 }).recovered).toBe(true);
   });
 });

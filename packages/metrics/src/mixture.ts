@@ -30,6 +30,8 @@ export interface CategoryReport {
   readonly component: number | null;
   /** The fraction of its samples nearest to `component`. */
   readonly purity: number;
+  /** The fraction of its samples nearest to each component (sums to 1; all 0 without samples): where a merged category's samples go. */
+  readonly componentShares: readonly number[];
   /** The fraction of its samples within radius·σ of some center. */
   readonly highQualityFraction: number;
 }
@@ -115,7 +117,15 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
       counts[nearest[i] as number] = (counts[nearest[i] as number] as number) + 1;
     }
     const top = counts.reduce((found, value, k) => (value > (counts[found] as number) ? k : found), 0);
-    categories.push({ category, probability, samples: count, component: count === 0 ? null : top, purity: count === 0 ? 0 : (counts[top] as number) / count, highQualityFraction: count === 0 ? 0 : good / count });
+    categories.push({
+      category,
+      probability,
+      samples: count,
+      component: count === 0 ? null : top,
+      purity: count === 0 ? 0 : (counts[top] as number) / count,
+      componentShares: counts.map((value) => (count === 0 ? 0 : value / count)),
+      highQualityFraction: count === 0 ? 0 : good / count,
+    });
   });
   categories.sort((a, b) => b.probability - a.probability);
   const assigned = categories.map((report) => report.component).filter((component): component is number => component !== null);
@@ -146,4 +156,73 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
     sampleFrequencies,
     sampleTotalVariation: totalVariation(sampleFrequencies, input.probabilities),
   };
+}
+
+/** What {@link mixtureRecovery} demands. The defaults are Gantry's discovery criterion (docs/results/gaussian.md). */
+export interface RecoveryCriteria {
+  /** The least purity of every category ≥ threshold. Default 0.9. */
+  readonly purity?: number;
+  /** The largest total variation between recovered and true component probabilities. Default 0.05. */
+  readonly totalVariation?: number;
+  /** The least high-quality fraction (samples within radius·σ of a center). Default 0.95. */
+  readonly highQualityFraction?: number;
+  /** A component counts as part of a merged category when it holds at least this share of the category's samples. Default 0.05. */
+  readonly mergeShare?: number;
+}
+
+/** Whether a run found the mixture's components, and if not, why, in plain words. */
+export interface MixtureRecovery {
+  /**
+   * As many categories ≥ threshold as components, each on its own component with purity ≥
+   * `purity`, total variation ≤ `totalVariation` and a high-quality fraction ≥ `highQualityFraction`.
+   */
+  readonly recovered: boolean;
+  /** Categories under the purity bar whose samples fall on several components (each ≥ `mergeShare`): the components, most samples first. */
+  readonly merges: readonly { readonly category: number; readonly probability: number; readonly components: readonly number[]; readonly shares: readonly number[] }[];
+  /** Components that no category has as its main component. */
+  readonly uncovered: readonly number[];
+  /** Components that are the main component of more than one category. */
+  readonly split: readonly { readonly component: number; readonly categories: readonly number[] }[];
+  /** One sentence per criterion missed; empty when recovered. */
+  readonly failures: readonly string[];
+}
+
+/**
+ * Judges a {@link MixtureEvaluation}: did the categories recover the components, one each?
+ * Reports a merge (one category over two components) and a split (two categories on one
+ * component) by name, so that a summary never calls a merged run a success.
+ */
+export function mixtureRecovery(evaluation: MixtureEvaluation, criteria: RecoveryCriteria = {}): MixtureRecovery {
+  const caller = 'mixtureRecovery';
+  const purity = expectNumber(caller, 'criteria.purity', criteria.purity ?? 0.9, { min: 0, max: 1 });
+  const maxTotalVariation = expectNumber(caller, 'criteria.totalVariation', criteria.totalVariation ?? 0.05, { min: 0, max: 1 });
+  const minHighQuality = expectNumber(caller, 'criteria.highQualityFraction', criteria.highQualityFraction ?? 0.95, { min: 0, max: 1 });
+  const mergeShare = expectNumber(caller, 'criteria.mergeShare', criteria.mergeShare ?? 0.05, { min: 0, max: 1, exclusive: true });
+  const components = evaluation.recoveredProbabilities.length;
+  const failures: string[] = [];
+  const merges = evaluation.categories.flatMap((report) => {
+    if (report.purity >= purity) return [];
+    const ranked = report.componentShares
+      .map((share, component) => ({ share, component }))
+      .filter(({ share }) => share >= mergeShare)
+      .sort((a, b) => b.share - a.share);
+    return ranked.length > 1 ? [{ category: report.category, probability: report.probability, components: ranked.map((r) => r.component), shares: ranked.map((r) => r.share) }] : [];
+  });
+  const owners = new Map<number, number[]>();
+  for (const report of evaluation.categories) if (report.component !== null) owners.set(report.component, [...(owners.get(report.component) ?? []), report.category]);
+  const uncovered = Array.from({ length: components }, (_, k) => k).filter((k) => !owners.has(k));
+  const split = [...owners].filter(([, categories]) => categories.length > 1).map(([component, categories]) => ({ component, categories }));
+  const percent = (share: number): string => `${Math.round(share * 100)}%`;
+  if (evaluation.categories.length !== components) failures.push(`${evaluation.categories.length} categories ≥ 1% for ${components} components`);
+  for (const merge of merges) {
+    failures.push(`category ${merge.category} (P ${merge.probability.toFixed(3)}) is a merge: its samples fall on components ${merge.components.map((c, i) => `${c} (${percent(merge.shares[i] as number)})`).join(', ')}`);
+  }
+  for (const k of uncovered) failures.push(`component ${k} has no category of its own`);
+  for (const { component, categories } of split) failures.push(`component ${component} is split between categories ${categories.join(', ')}`);
+  for (const report of evaluation.categories) {
+    if (report.purity < purity && !merges.some((merge) => merge.category === report.category)) failures.push(`category ${report.category} has purity ${report.purity.toFixed(3)} < ${purity}`);
+  }
+  if (!(evaluation.totalVariation <= maxTotalVariation)) failures.push(`total variation ${evaluation.totalVariation.toFixed(4)} > ${maxTotalVariation}`);
+  if (!(evaluation.highQualityFraction >= minHighQuality)) failures.push(`high-quality fraction ${evaluation.highQualityFraction.toFixed(4)} < ${minHighQuality}`);
+  return { recovered: failures.length === 0, merges, uncovered, split, failures };
 }

@@ -1,17 +1,111 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
-import { argmaxOneHot, classifierGradientPenalty, conditionalLogits, r1Penalty } from '@gantry/losses';
-import { discriminatorOutputs, parameterCount } from '@gantry/models';
-import { createTrainer, mixtureSource, type RecipeSetup, type StepBatch, type TermContext } from '@gantry/trainer';
+import { parameterCount, trainableVariables } from '@gantry/models';
+import { createTrainer, mixtureSource, type Phase, type RecipeSetup, type StepBatch, type Term, type TermContext, type Trainer } from '@gantry/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { vcagan } from './index.js';
+import { vcagan, type VcaganOptions } from './index.js';
 
-const TINY = { units: 8, layers: 2 };
+const TINY = { units: 8, layers: 2, categories: 3, latentDim: 4 } as const;
 
 function disposeSetup(setup: RecipeSetup): void {
   Object.values(setup.networks).forEach((model) => model.dispose());
+}
+
+function network(setup: RecipeSetup, name: string): tfl.LayersModel {
+  const model = setup.networks[name];
+  if (model === undefined) throw new Error(`no network ${name}`);
+  return model;
+}
+
+/** A context as the trainer builds it, for calling a recipe's terms directly. */
+function contextFor(setup: RecipeSetup, batch: StepBatch, step: number): TermContext {
+  const cache = new Map<string, unknown>();
+  return {
+    step,
+    batch,
+    networks: setup.networks,
+    memo: <T>(key: string, compute: () => T): T => {
+      if (!cache.has(key)) cache.set(key, compute());
+      return cache.get(key) as T;
+    },
+  };
+}
+
+function termsOf(setup: RecipeSetup): Record<string, Term> {
+  return Object.assign({}, ...setup.phases.filter((phase) => phase.name !== 'generator').map((phase) => phase.terms)) as Record<string, Term>;
+}
+
+/** The quantities of Algorithm 1, computed here from the networks' raw outputs in float64, without @gantry/losses. */
+function independentTerms(setup: RecipeSetup, real: number[][], c: number[], generatorInput: tf.Tensor2D, options: { readonly recentre: boolean }) {
+  const separate = 'classifier' in setup.networks;
+  const D = network(setup, 'discriminator');
+  const run = (x: number[][]): { adversarial: number[][]; logits: number[][] } =>
+    tf.tidy(() => {
+      const input = tf.tensor2d(x);
+      if (separate) return { adversarial: (D.apply(input) as tf.Tensor).arraySync() as number[][], logits: (network(setup, 'classifier').apply(input) as tf.Tensor).arraySync() as number[][] };
+      const [adversarial, logits] = D.apply(input) as tf.Tensor[];
+      return { adversarial: adversarial?.arraySync() as number[][], logits: logits?.arraySync() as number[][] };
+    });
+  const softmax = (logits: number[]): number[] => {
+    const top = Math.max(...logits);
+    const e = logits.map((l) => Math.exp(l - top));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
+  };
+  const argmax = (row: number[]): number => row.reduce((best, value, k) => (value > (row[best] as number) ? k : best), 0);
+  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+  const softplus = (v: number): number => Math.log1p(Math.exp(-Math.abs(v))) + Math.max(v, 0);
+  const fake = tf.tidy(() => (network(setup, 'generator').apply(generatorInput) as tf.Tensor).arraySync() as number[][]);
+  const onReal = run(real);
+  const onFake = run(fake);
+  const probabilities = onReal.logits.map(softmax);
+  const width = probabilities[0]?.length ?? 0;
+  const columnMeans = Array.from({ length: width }, (_, k) => mean(probabilities.map((row) => row[k] as number)));
+  const rawLabels = probabilities.map(argmax);
+  const virtual = options.recentre ? probabilities.map((row) => argmax(row.map((p, k) => p - (columnMeans[k] as number) + 1 / width))) : rawLabels;
+  // E_i ||∇x f_i||² by central differences, one axis at a time (the networks treat samples independently).
+  const squaredSlope = (x: number[][], f: (outputs: { adversarial: number[][]; logits: number[][] }, i: number) => number): number => {
+    const h = 1e-3;
+    const squares = new Array<number>(x.length).fill(0);
+    for (let axis = 0; axis < (x[0]?.length ?? 0); axis++) {
+      const shifted = (by: number) => run(x.map((row) => row.map((v, j) => (j === axis ? v + by : v))));
+      const [plus, minus] = [shifted(h), shifted(-h)];
+      x.forEach((_, i) => {
+        squares[i] = (squares[i] as number) + ((f(plus, i) - f(minus, i)) / (2 * h)) ** 2;
+      });
+    }
+    return mean(squares);
+  };
+  return {
+    virtual,
+    rawLabels,
+    adversarial: mean(real.map((_, i) => softplus(-(onReal.adversarial[i]?.[virtual[i] as number] as number)))) + mean(c.map((k, i) => softplus(onFake.adversarial[i]?.[k] as number))),
+    cls: mean(c.map((k, i) => -Math.log(softmax(onFake.logits[i] as number[])[k] as number))),
+    creg: squaredSlope(real, (out, i) => softmax(out.logits[i] as number[])[virtual[i] as number] as number),
+    r1: squaredSlope(real, (out, i) => out.adversarial[i]?.[virtual[i] as number] as number),
+    r2: squaredSlope(fake, (out, i) => out.adversarial[i]?.[c[i] as number] as number),
+    cregFake: squaredSlope(fake, (out, i) => (1 - (softmax(out.logits[i] as number[])[c[i] as number] as number)) ** 2),
+    generator: mean(c.map((k, i) => softplus(-(onFake.adversarial[i]?.[k] as number)))),
+  };
+}
+
+/** Builds a tiny VCAGAN and a batch of 6 with codes c that differ from the virtual labels. */
+function tinyCase(options: VcaganOptions) {
+  const setup = vcagan.build({ sampleShape: [2], classes: undefined }, { ...TINY, ...options }, 2);
+  const random = createRandom(3);
+  const real = tf.tidy(() => tf.mul(random.normal([6, 2]), 2).arraySync() as number[][]);
+  const c = [0, 1, 2, 2, 1, 0];
+  const z = random.normal([6, 4]) as tf.Tensor2D;
+  const cTensor = tf.tensor2d(c.map((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0))));
+  const batch: StepBatch = { real: tf.tensor2d(real), realLabels: undefined, z, c: cTensor, generatorInput: tf.concat([z, cTensor], 1) as tf.Tensor2D };
+  return { setup, real, c, batch, dispose: () => (tf.dispose([batch.real, z, cTensor, batch.generatorInput]), disposeSetup(setup)) };
+}
+
+function relative(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-6);
 }
 
 describe('the VCAGAN recipe', () => {
@@ -19,56 +113,124 @@ describe('the VCAGAN recipe', () => {
     await useBackend('cpu');
   });
 
-  it('is Algorithm 1: D* trains on adversarial + cls + creg + r1, G on the adversarial term alone (Eq. 8)', () => {
+  it('is Algorithm 1 by default: D* trains on adversarial + cls + creg + r1, G on the adversarial term alone (Eq. 8)', () => {
     const setup = vcagan.build({ sampleShape: [2], classes: undefined }, { lambdaCreg: 0.1 }, 1);
     expect(setup.phases.map((phase) => [phase.name, phase.network, phase.weights])).toEqual([
-      ['discriminator', 'discriminator', { adversarial: 1, cls: 1, creg: 0.1, r1: 1 }],
+      ['discriminator', 'discriminator', { adversarial: 1, cls: 1, creg: 0.1, cregFake: 0, r1: 1, r2: 0 }],
       ['generator', 'generator', { adversarial: 1 }],
     ]);
     // The paper's sizes for points: d_z = 16, d_c = 8, 4 × 512 MLPs; P(C) starts uniform, EMA 0.999.
     expect(setup.continuous.dimension).toBe(16);
     expect(setup.categorical.categories).toBe(8);
     expect(setup.categorical.rule.options).toEqual({ decay: 0.999 });
-    expect(parameterCount(setup.networks.discriminator as NonNullable<typeof setup.networks.discriminator>)).toBe(797_712);
-    expect(parameterCount(setup.networks.generator as NonNullable<typeof setup.networks.generator>)).toBe(801_794);
+    expect(parameterCount(network(setup, 'discriminator'))).toBe(797_712);
+    expect(parameterCount(network(setup, 'generator'))).toBe(801_794);
     disposeSetup(setup);
     const images = vcagan.build({ sampleShape: [28, 28, 1], classes: 10 }, {}, 1);
     expect([images.continuous.dimension, images.categorical.categories]).toEqual([128, 16]);
     disposeSetup(images);
   });
 
-  it('its terms compute the paper’s quantities on the step’s batch', () => {
-    const setup = vcagan.build({ sampleShape: [2], classes: undefined }, { ...TINY, categories: 3, latentDim: 4 }, 2);
-    const D = setup.networks.discriminator as NonNullable<typeof setup.networks.discriminator>;
-    const random = createRandom(3);
-    tf.tidy(() => {
-      const real = random.normal([6, 2]);
-      const c = setup.categorical.sample(6, random);
-      const z = random.normal([6, 4]) as tf.Tensor2D;
-      const batch: StepBatch = { real, realLabels: undefined, z, c, generatorInput: tf.concat([z, c], 1) as tf.Tensor2D };
-      const cache = new Map<string, unknown>();
-      const context: TermContext = {
-        batch,
-        networks: setup.networks,
-        memo: <T>(key: string, compute: () => T): T => (cache.has(key) ? (cache.get(key) as T) : (cache.set(key, compute()), cache.get(key) as T)),
-      };
-      const terms = (setup.phases[0] as RecipeSetup['phases'][number]).terms;
-      const virtual = argmaxOneHot(discriminatorOutputs(D, real).logits);
-      const creg = classifierGradientPenalty({ classifier: (x) => discriminatorOutputs(D, x).logits, real });
-      const r1 = r1Penalty({ discriminator: (x) => conditionalLogits({ adversarial: discriminatorOutputs(D, x).adversarial, labels: virtual }), real });
-      expect((terms.creg as (context: TermContext) => tf.Scalar)(context).dataSync()[0]).toBeCloseTo(creg.dataSync()[0] as number, 6);
-      expect((terms.r1 as (context: TermContext) => tf.Scalar)(context).dataSync()[0]).toBeCloseTo(r1.dataSync()[0] as number, 6);
-      // The prior update is fed Q(x_real) = softmax of the classifier logits on the real batch.
-      const observed = (setup.phases[0] as RecipeSetup['phases'][number]).observe?.(context) ?? {};
-      const expected = tf.softmax(discriminatorOutputs(D, real).logits);
-      expect(Array.from((observed.realProbabilities as tf.Tensor).dataSync())).toEqual(Array.from(expected.dataSync()));
-    });
+  it('with a separate classifier, D, Q and G are three networks trained in three phases', () => {
+    const setup = vcagan.build({ sampleShape: [2], classes: undefined }, { ...TINY, classifier: 'separate', lambdaCreg: 0, lambdaCregFake: 0.1, lambdaR1: 0, lambdaR2: 1 }, 1);
+    expect(Object.keys(setup.networks)).toEqual(['discriminator', 'classifier', 'generator']);
+    expect(setup.phases.map((phase) => [phase.name, phase.network, phase.weights])).toEqual([
+      ['discriminator', 'discriminator', { adversarial: 1, r1: 0, r2: 1 }],
+      ['classifier', 'classifier', { cls: 1, creg: 0, cregFake: 0.1 }],
+      ['generator', 'generator', { adversarial: 1 }],
+    ]);
+    // D has only the adversarial head: 2·8+8 + 8·8+8 + 8·3+3.
+    expect(parameterCount(network(setup, 'discriminator'))).toBe(123);
     disposeSetup(setup);
+  });
+
+  it.each(['integrated', 'separate'] as const)('every term has the value of Algorithm 1, computed independently (%s classifier)', (classifier) => {
+    const { setup, real, c, batch, dispose } = tinyCase({ classifier });
+    const expected = independentTerms(setup, real, c, batch.generatorInput, { recentre: false });
+    // The codes must differ from the virtual labels, or a recipe that used c on real data would pass.
+    expect(expected.virtual).not.toEqual(c);
+    const context = contextFor(setup, batch, 1);
+    const terms = termsOf(setup);
+    const generatorPhase = setup.phases.find((phase) => phase.name === 'generator') as Phase;
+    tf.tidy(() => {
+      const value = (name: string): number => ((terms[name] as Term)(context).dataSync()[0] as number);
+      expect(value('adversarial')).toBeCloseTo(expected.adversarial, 5);
+      expect(value('cls')).toBeCloseTo(expected.cls, 5);
+      for (const name of ['creg', 'r1', 'r2', 'cregFake'] as const) expect(relative(value(name), expected[name]), name).toBeLessThan(1e-2);
+      expect((generatorPhase.terms.adversarial as Term)(contextFor(setup, batch, 1)).dataSync()[0]).toBeCloseTo(expected.generator, 5);
+      // The prior update is fed Q(x_real).
+      const observedBy = setup.phases.find((phase) => phase.observe !== undefined) as Phase;
+      const observed = (observedBy.observe as NonNullable<Phase['observe']>)(contextFor(setup, batch, 1));
+      const q = (observed.realProbabilities as tf.Tensor).arraySync() as number[][];
+      expect(q.map((row) => row.indexOf(Math.max(...row)))).toEqual(expected.virtual);
+    });
+    dispose();
+  });
+
+  it('warm-up: re-centred virtual labels and a frozen P(C) for steps 1..W, the paper’s from W + 1', () => {
+    const { setup, real, c, batch, dispose } = tinyCase({ warmupSteps: 3, recentre: true });
+    const recentred = independentTerms(setup, real, c, batch.generatorInput, { recentre: true });
+    const plain = independentTerms(setup, real, c, batch.generatorInput, { recentre: false });
+    // Re-centring must change some label here, or the test could not see it.
+    expect(recentred.virtual).not.toEqual(recentred.rawLabels);
+    const terms = termsOf(setup);
+    tf.tidy(() => {
+      const at = (step: number, name: string): number => ((terms[name] as Term)(contextFor(setup, batch, step)).dataSync()[0] as number);
+      expect(at(3, 'adversarial')).toBeCloseTo(recentred.adversarial, 5);
+      expect(relative(at(3, 'r1'), recentred.r1)).toBeLessThan(1e-2);
+      expect(relative(at(3, 'creg'), recentred.creg)).toBeLessThan(1e-2);
+      expect(at(4, 'adversarial')).toBeCloseTo(plain.adversarial, 5);
+      expect(relative(at(4, 'r1'), plain.r1)).toBeLessThan(1e-2);
+    });
+    const q = tf.tensor2d([
+      [0.7, 0.2, 0.1],
+      [0.6, 0.3, 0.1],
+    ]);
+    const update = setup.updatePrior as NonNullable<RecipeSetup['updatePrior']>;
+    expect(update({ realProbabilities: q }, setup.categorical, 3)).toBe(setup.categorical);
+    // After the warm-up, the paper's EMA: p ← 0.999 p + 0.001 mean Q.
+    const moved = update({ realProbabilities: q }, setup.categorical, 4).probabilities();
+    [0.65, 0.25, 0.1].forEach((observed, k) => expect(moved[k]).toBeCloseTo(0.999 / 3 + 0.001 * observed, 9));
+    q.dispose();
+    dispose();
+  });
+
+  it('resumes exactly across the end of the warm-up: 6 steps straight equal 2, a snapshot, a fresh trainer, 4 more', () => {
+    const options: VcaganOptions = { ...TINY, lambdaCreg: 0.1, warmupSteps: 3, recentre: true };
+    const fresh = (): Trainer =>
+      createTrainer({ setup: vcagan.build({ sampleShape: [2], classes: undefined }, options, 4), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 4 });
+    const state = (trainer: Trainer) => ({
+      prior: trainer.prior.probabilities(),
+      weights: Object.values(trainer.setup.networks).flatMap((model) => trainableVariables(model).map((variable) => Array.from(variable.dataSync()))),
+    });
+    const end = (trainer: Trainer): void => {
+      trainer.dispose();
+      disposeSetup(trainer.setup);
+    };
+    const straight = fresh();
+    const priors: number[][] = [];
+    for (let i = 0; i < 6; i++) priors.push([...straight.trainStep().prior]);
+    // The schedule is real: P(C) is uniform through step 3 and moves at step 4.
+    expect(priors[2]).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(priors[3]).not.toEqual([1 / 3, 1 / 3, 1 / 3]);
+    const first = fresh();
+    first.trainStep();
+    first.trainStep();
+    const snapshot = first.snapshot();
+    const json = JSON.parse(JSON.stringify(snapshot.json)) as typeof snapshot.json;
+    end(first);
+    const resumed = fresh();
+    resumed.restore({ json, tensors: snapshot.tensors });
+    tf.dispose(snapshot.tensors);
+    for (let i = 0; i < 4; i++) resumed.trainStep();
+    expect(state(resumed)).toEqual(state(straight));
+    end(straight);
+    end(resumed);
   });
 
   it('trains: losses finite, P(C) moves from uniform, an ablation is one weight', () => {
     const data = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
-    const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { ...TINY, lambdaCreg: 0.1 }, 1);
+    const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { units: 8, layers: 2, lambdaCreg: 0.1 }, 1);
     const trainer = createTrainer({ setup, data, batchSize: 16, seed: 1, weights: { discriminator: { r1: 0 } } });
     let report = trainer.trainStep();
     for (let i = 0; i < 20; i++) report = trainer.trainStep();
@@ -79,9 +241,13 @@ describe('the VCAGAN recipe', () => {
     disposeSetup(setup);
   });
 
-  it('rejects data it cannot model, naming it', () => {
+  it('rejects data and options it cannot use, naming them', () => {
     expect(invalidArgumentMessage(() => vcagan.build({ sampleShape: [4, 4], classes: undefined }, {}, 1))).toBe(
       'vcagan.build: data.sampleShape must be [features] (points) or [height, width, channels] (images), got [4,4].',
     );
+    expect(invalidArgumentMessage(() => vcagan.build({ sampleShape: [2], classes: undefined }, { classifier: 'shared' as 'separate' }, 1))).toBe(
+      `vcagan.build: options.classifier must be 'integrated' or 'separate', got "shared".`,
+    );
+    expect(invalidArgumentMessage(() => vcagan.build({ sampleShape: [2], classes: undefined }, { warmupSteps: 1.5 }, 1))).toBe('vcagan.build: options.warmupSteps must be an integer >= 0, got 1.5.');
   });
 });
