@@ -20,6 +20,8 @@ const ui = {
   status: element<HTMLElement>('status'),
   recipe: element<HTMLSelectElement>('recipe'),
   lambdaCreg: element<HTMLInputElement>('lambda-creg'),
+  warmupSteps: element<HTMLInputElement>('warmup-steps'),
+  recentre: element<HTMLInputElement>('recentre'),
   categories: element<HTMLInputElement>('categories'),
   learningRate: element<HTMLInputElement>('learning-rate'),
   seed: element<HTMLInputElement>('seed'),
@@ -197,6 +199,8 @@ function readConfig(): PlaygroundConfig {
     recipe: ui.recipe.value as RecipeName,
     mixture: { centers: mixture.centers.map((c) => [...c]), probabilities: p, std: mixture.std },
     lambdaCreg: numberField(ui.lambdaCreg, 'λ_creg', false),
+    warmupSteps: numberField(ui.warmupSteps, 'prior warm-up', true),
+    recentre: ui.recentre.checked,
     categories: numberField(ui.categories, 'd_c', true),
     learningRate: numberField(ui.learningRate, 'learning rate', false),
     seed: numberField(ui.seed, 'seed', true),
@@ -209,6 +213,8 @@ function readConfig(): PlaygroundConfig {
 function showConfig(config: PlaygroundConfig): void {
   ui.recipe.value = config.recipe;
   ui.lambdaCreg.value = String(config.lambdaCreg);
+  ui.warmupSteps.value = String(config.warmupSteps);
+  ui.recentre.checked = config.recentre;
   ui.categories.value = String(config.categories);
   ui.learningRate.value = String(config.learningRate);
   ui.seed.value = String(config.seed);
@@ -218,7 +224,11 @@ function showConfig(config: PlaygroundConfig): void {
   mixture.centers = config.mixture.centers.map((c) => [c[0] ?? 0, c[1] ?? 0]);
   mixture.weights = [...config.mixture.probabilities];
   mixture.std = config.mixture.std;
-  ui.lambdaCreg.disabled = config.recipe !== 'vcagan';
+  enableVcaganFields(config.recipe);
+}
+
+function enableVcaganFields(recipe: string): void {
+  for (const field of [ui.lambdaCreg, ui.warmupSteps, ui.recentre]) field.disabled = recipe !== 'vcagan';
 }
 
 /** URL parameters override the defaults, so a configuration can be shared as a link. */
@@ -231,6 +241,12 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
     if (text.trim() === '' || !Number.isFinite(value)) throw new RangeError(`URL parameter ${name}: expected a number, got '${text}'`);
     return value;
   };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const text = params.get(name);
+    if (text === null) return fallback;
+    if (text !== 'true' && text !== 'false') throw new RangeError(`URL parameter ${name}: expected true or false, got '${text}'`);
+    return text === 'true';
+  };
   const recipe = params.get('recipe') ?? DEFAULT_CONFIG.recipe;
   if (!(RECIPE_NAMES as readonly string[]).includes(recipe)) throw new RangeError(`URL parameter recipe: expected one of ${RECIPE_NAMES.join(', ')}, got '${recipe}'`);
   const backend = params.get('backend') ?? 'auto';
@@ -241,6 +257,8 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
       ...DEFAULT_CONFIG,
       recipe: recipe as RecipeName,
       lambdaCreg: number('lambdaCreg', DEFAULT_CONFIG.lambdaCreg),
+      warmupSteps: number('warmupSteps', DEFAULT_CONFIG.warmupSteps),
+      recentre: flag('recentre', DEFAULT_CONFIG.recentre),
       categories: number('categories', DEFAULT_CONFIG.categories),
       learningRate: number('learningRate', DEFAULT_CONFIG.learningRate),
       seed: number('seed', DEFAULT_CONFIG.seed),
@@ -462,7 +480,7 @@ function main(): void {
   renderComponents();
   redrawScatter();
   bindScatterEditing();
-  ui.recipe.addEventListener('change', () => (ui.lambdaCreg.disabled = ui.recipe.value !== 'vcagan'));
+  ui.recipe.addEventListener('change', () => enableVcaganFields(ui.recipe.value));
   ui.std.addEventListener('change', guarded(() => {
     const std = numberField(ui.std, 'σ', false);
     if (std <= 0) throw new RangeError(`σ: expected > 0, got ${std}`);

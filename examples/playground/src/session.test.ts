@@ -13,6 +13,8 @@ describe('validateConfig', () => {
   it.each([
     [{ recipe: 'acgan' }, "recipe must be one of vcagan, vanilla, infogan, got \"acgan\""],
     [{ lambdaCreg: -1 }, 'lambdaCreg must be a number in [0, 100], got -1'],
+    [{ warmupSteps: 2.5 }, 'warmupSteps must be an integer in [0, 1000000], got 2.5'],
+    [{ recentre: 'yes' }, 'recentre must be true or false, got "yes"'],
     [{ categories: 2.5 }, 'categories must be an integer in [1, 32], got 2.5'],
     [{ learningRate: Number.NaN }, 'learningRate must be a number in [0.000001, 0.1], got NaN'],
     [{ seed: -3 }, 'seed must be an integer in [0, 4294967295], got -3'],
@@ -52,6 +54,21 @@ describe('a session', () => {
     expect(restored.trainer.step).toBe(3);
     expect(saved.history).toEqual([{ step: 3, losses: { a: 1 }, entropy: 2 }]);
     expect(restored.steps(3).map((report) => report.losses)).toEqual(expected);
+    restored.dispose();
+  });
+
+  it('a run saved before the warm-up options existed loads as the paper-text run it was', async () => {
+    const paper = { ...SMALL, warmupSteps: 0, recentre: false };
+    const straight = createSession(paper);
+    straight.steps(2);
+    const saved = await saveRun(straight);
+    const expected = straight.steps(2).map((report) => report.losses);
+    straight.dispose();
+    const older: Partial<PlaygroundConfig> = { ...saved.config };
+    delete older.warmupSteps;
+    delete older.recentre;
+    const restored = loadRun({ ...structuredClone(saved), config: older as PlaygroundConfig });
+    expect(restored.steps(2).map((report) => report.losses)).toEqual(expected);
     restored.dispose();
   });
 

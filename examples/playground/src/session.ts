@@ -29,6 +29,8 @@ function numberIn(argument: string, value: unknown, min: number, max: number): v
 export function validateConfig(config: PlaygroundConfig): PlaygroundConfig {
   if (!RECIPE_NAMES.includes(config.recipe)) fail('recipe', `one of ${RECIPE_NAMES.join(', ')}`, config.recipe);
   numberIn('lambdaCreg', config.lambdaCreg, 0, 100);
+  integerIn('warmupSteps', config.warmupSteps, 0, 1_000_000);
+  if (typeof config.recentre !== 'boolean') fail('recentre', 'true or false', config.recentre);
   integerIn('categories', config.categories, 1, 32);
   numberIn('learningRate', config.learningRate, 1e-6, 1e-1);
   integerIn('seed', config.seed, 0, 0xffffffff);
@@ -60,7 +62,7 @@ export function createSession(config: PlaygroundConfig): Session {
   const common = { categories: config.categories, units: config.units, layers: config.layers };
   const setup =
     config.recipe === 'vcagan'
-      ? vcagan.build(description, { ...common, lambdaCreg: config.lambdaCreg }, config.seed)
+      ? vcagan.build(description, { ...common, lambdaCreg: config.lambdaCreg, warmupSteps: config.warmupSteps, recentre: config.recentre }, config.seed)
       : RECIPES[config.recipe].build(description, common, config.seed);
   const trainer = createTrainer({ setup, data, seed: config.seed, batchSize: config.batchSize, optimizer: { learningRate: config.learningRate } });
   return {
@@ -117,7 +119,9 @@ export function loadRun(saved: SavedRun): Session {
     throw new TypeError(`loadRun: expected format 'gantry/playground-run' version 1, got ${JSON.stringify(saved.format)} version ${JSON.stringify(saved.version)}.`);
   }
   if (!Array.isArray(saved.history)) throw new TypeError(`loadRun: history must be an array of step records, got ${typeof saved.history}.`);
-  const session = createSession(saved.config);
+  // Runs saved before the warm-up options existed trained without them.
+  const { warmupSteps = 0, recentre = false } = saved.config as Partial<PlaygroundConfig>;
+  const session = createSession({ ...saved.config, warmupSteps, recentre });
   const tensors = tf.io.decodeWeights(saved.weights, saved.specs);
   try {
     session.trainer.restore({ json: saved.state, tensors });

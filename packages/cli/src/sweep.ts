@@ -369,7 +369,23 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const status = (): string => {
     const minutes = Math.floor((Date.now() - started) / 60_000);
     const seconds = Math.floor(((Date.now() - started) % 60_000) / 1000);
-    return `sweep: ${finished()}/${total} finished, ${running.size} running${running.size > 0 ? ` (${[...running.values()].join(', ')})` : ''}, ${failed} failed, ${minutes}m${String(seconds).padStart(2, '0')}s`;
+    const where = [...running].map(([index, name]) => {
+      const step = progress.get(index);
+      return step === undefined ? name : `${name} at step ${step}/${(cells[index] as SweepCell).config.steps}`;
+    });
+    return `sweep: ${finished()}/${total} finished, ${running.size} running${running.size > 0 ? ` (${where.join(', ')})` : ''}, ${failed} failed, ${minutes}m${String(seconds).padStart(2, '0')}s`;
+  };
+  // The step each running cell has logged, from the last line of its metrics.jsonl.
+  const progress = new Map<number, number>();
+  const poll = async (): Promise<void> => {
+    await Promise.all(
+      [...running.keys()].map(async (index) => {
+        const text = await readFile(join((cells[index] as SweepCell).run, 'metrics.jsonl'), 'utf8').catch(() => '');
+        const last = text.trimEnd().split('\n').pop();
+        const step = last === undefined || last === '' ? undefined : (JSON.parse(last) as { step?: unknown }).step;
+        if (typeof step === 'number') progress.set(index, step);
+      }),
+    ).catch(() => undefined);
   };
   const tty = err.isTTY === true;
   const draw = (): void => {
@@ -383,7 +399,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const skipped = states.filter((state) => state === 'finished').length;
   err.write(`sweep: ${total} cells (${Object.keys(grid.configurations).length} configurations × ${grid.seeds.length} seeds), ${skipped} already finished, ${parallel} at a time, into ${out}\n`);
   await save();
-  const ticker = tty ? setInterval(draw, 1000) : undefined;
+  const ticker = tty ? setInterval(() => void poll().then(draw), 1000) : undefined;
   const queue = cells.map((_, i) => i).filter((i) => states[i] !== 'finished');
   const runCell = async (index: number): Promise<void> => {
     const cell = cells[index] as SweepCell;
@@ -403,6 +419,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
     });
     await new Promise<void>((done) => log.end(done));
     running.delete(index);
+    progress.delete(index);
     const ok = code === 0 && (await cellState(cell)) === 'finished';
     if (!ok) failed += 1;
     records[index] = await recordOf(cell, out, ok ? 'finished' : 'failed', ok ? null : code, { started: begin, ended: Date.now() });
