@@ -20,6 +20,18 @@ export interface Console {
   readonly cwd: string;
 }
 
+/** One line saying which VCAGAN this is: the paper's text, or which of the author's later options are on. */
+export function vcaganVariantLine(options: RunConfig['recipeOptions']): string {
+  const departures = [
+    typeof options.warmupSteps === 'number' && options.warmupSteps > 0 ? `a ${options.warmupSteps.toLocaleString('en-US')}-step prior warm-up${options.recentre === true ? ' with re-centred virtual labels' : ''}` : '',
+    typeof options.lambdaR2 === 'number' && options.lambdaR2 > 0 ? `R2 on generated data (${options.lambdaR2})` : '',
+    typeof options.lambdaCregFake === 'number' && options.lambdaCregFake > 0 ? `the classifier penalty on generated data (${options.lambdaCregFake})` : '',
+    options.classifier === 'separate' ? 'a separate classifier' : '',
+  ].filter(Boolean);
+  if (departures.length === 0) return "VCAGAN as the paper's text (Algorithm 1)";
+  return `VCAGAN with ${departures.join(', ')}: options from the paper author's later code, not the paper's text (docs/results/gaussian.md compares them)`;
+}
+
 async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, data);
@@ -107,12 +119,16 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     const preset = PRESETS[config.preset];
     io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, MLPs ${config.recipeOptions.layers ?? preset.layers} × ${config.recipeOptions.units ?? preset.units}${config.preset === 'quick' ? ' (the paper preset is 50,000 steps of 4 × 512: --preset paper)' : ''}`);
   }
+  if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config.recipeOptions)}`);
   const data = await loadData(config);
   // Built before the run folder is touched: a recipe that refuses the data leaves no trace.
   const trainer = buildTrainer(config, data);
   if (flags.resume !== true) {
     await rm(run, { recursive: true, force: true });
     await mkdir(run, { recursive: true });
+    await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  } else if (flags.steps !== undefined) {
+    // The run now goes to the new step count: a later --resume, eval or sweep reads it from here.
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
   const resumeFrom = flags.resume === true ? await loadLatestCheckpoint(join(run, 'checkpoints')) : null;

@@ -217,9 +217,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A config as saved, with the fields older versions did not write filled in. */
+/**
+ * A config as saved, with the fields older versions did not write filled in, and without
+ * the logging and checkpoint cadence: exact resume makes them irrelevant to the numbers,
+ * and a run extended with `--resume --steps` keeps the cadence it started with.
+ */
+const CADENCE = ['logEvery', 'checkpointEvery', 'sampleEvery'];
+
 function comparable(config: RunConfig): string {
-  return canonical({ ...config, mixture: config.mixture ?? null });
+  return canonical(Object.fromEntries(Object.entries({ ...config, mixture: config.mixture ?? null }).filter(([key]) => !CADENCE.includes(key))));
 }
 
 /** Where a cell stands: finished (summary at the last step), resumable (a checkpoint), or to start. */
@@ -227,7 +233,7 @@ export async function cellState(cell: SweepCell): Promise<'finished' | 'resumabl
   const saved = await readJson<RunConfig>(join(cell.run, 'config.json'));
   if (saved === undefined) return 'fresh';
   if (comparable(saved) !== comparable(cell.config)) {
-    const differing = Object.keys({ ...saved, ...cell.config }).find((key) => canonical((saved as unknown as Record<string, unknown>)[key] ?? null) !== canonical((cell.config as unknown as Record<string, unknown>)[key] ?? null));
+    const differing = Object.keys({ ...saved, ...cell.config }).find((key) => !CADENCE.includes(key) && canonical((saved as unknown as Record<string, unknown>)[key] ?? null) !== canonical((cell.config as unknown as Record<string, unknown>)[key] ?? null));
     throw new FlagError(`${cell.run} holds a run of another configuration (${differing ?? 'config.json'} differs from configuration ${cell.configuration}); remove it or give the sweep another --out.`);
   }
   const summary = await readJson<RunSummary>(join(cell.run, 'summary.json'));
