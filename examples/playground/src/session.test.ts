@@ -64,7 +64,7 @@ describe('a session', () => {
     const saved = await saveRun(straight);
     const expected = straight.steps(2).map((report) => report.losses);
     straight.dispose();
-    const older: Partial<PlaygroundConfig> = { ...saved.config };
+    const older: { -readonly [K in keyof PlaygroundConfig]?: PlaygroundConfig[K] } = { ...saved.config };
     delete older.warmupSteps;
     delete older.recentre;
     const restored = loadRun({ ...structuredClone(saved), config: older as PlaygroundConfig });

@@ -71,6 +71,8 @@ describe('gantry', () => {
     }
     const summary = (run: string): Promise<{ prior: number[] }> => readFile(join(cwd, run, 'summary.json'), 'utf8').then((text) => JSON.parse(text));
     expect((await summary('runs/resumed')).prior).toEqual((await summary('runs/straight')).prior);
+    // Extended with --steps, the run's config.json now says 20 steps: a later --resume stops there too.
+    expect(JSON.parse(await readFile(join(cwd, 'runs/resumed/config.json'), 'utf8')).steps).toBe(20);
   }, 120_000);
 
   it('resume after a kill is exact: 200 steps straight equal a run killed after its step-100 checkpoint and resumed to 200', async () => {
