@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Runs the Gaussian-mixture experiments of docs/results/gaussian.md (quick preset, the best
-# backend here) into runs/gaussian/, then prints the table. Usage: scripts/reproduce-gaussian.sh [preset]
+# Runs the sweeps of docs/results/gaussian.md into runs/gaussian/<grid>/ (quick preset, the best
+# backend here), then prints each sweep's table (also in runs/gaussian/<grid>/sweep.md).
+# Usage: scripts/reproduce-gaussian.sh [grid ...]   (default: all grids in docs/results/grids)
+# A sweep can be stopped and the same command run again: finished runs are skipped and an
+# interrupted one resumes from its checkpoint.
 set -euo pipefail
-preset="${1:-quick}"
-gantry() { node packages/cli/dist/bin.js "$@"; }
-vcagan() { gantry train --preset "$preset" --recipe vcagan --lambda-creg "$1" --seed "$2" --out "runs/gaussian/$preset-vcagan-$1-seed$2" --force; }
-for seed in 1 2 3 4 5 6; do vcagan 0.1 "$seed"; done
-for seed in 1 2 3; do vcagan 0.01 "$seed"; done
-for seed in 1 2; do vcagan 1 "$seed"; done
-vcagan 10 1
-gantry train --preset "$preset" --recipe vanilla --seed 1 --out "runs/gaussian/$preset-vanilla-seed1" --force
-gantry train --preset "$preset" --recipe infogan --seed 1 --out "runs/gaussian/$preset-infogan-8-seed1" --force
-gantry train --preset "$preset" --recipe infogan --probabilities 0.1,0.2,0.3,0.4 --seed 1 --out "runs/gaussian/$preset-infogan-4-seed1" --force
-node scripts/gaussian-table.mjs runs/gaussian
+cd "$(dirname "$0")/.."
+grids=("$@")
+if [ ${#grids[@]} -eq 0 ]; then grids=(discovery lambda six-components baselines playground); fi
+for grid in "${grids[@]}"; do
+  node packages/cli/dist/bin.js sweep --grid "docs/results/grids/$grid.json" --out "runs/gaussian/$grid"
+  cat "runs/gaussian/$grid/sweep.md"
+done

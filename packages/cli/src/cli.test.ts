@@ -2,26 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Console } from './index.js';
+import { gantry } from './test-support/gantry.js';
 
-/** Runs gantry in-process; returns the exit code and what it printed. */
-async function gantry(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stderr = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      err += chunk.toString();
-      done();
-    },
-  });
-  const io: Console = { out: (line) => (out += `${line}\n`), err: stderr, cwd };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 // Small networks and few steps: these test the command line, not the paper's results.
 const TINY = ['--backend', 'cpu', '--units', '8', '--layers', '2', '--log-every', '10', '--sample-every', '1000'];

@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
@@ -10,6 +10,7 @@ import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } 
 import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
 import { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+import { exists, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
 import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
 
@@ -32,21 +33,6 @@ export function vcaganVariantLine(options: RunConfig['recipeOptions']): string {
   return `VCAGAN with ${departures.join(', ')}: options from the paper author's later code, not the paper's text (docs/results/gaussian.md compares them)`;
 }
 
-async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
-}
-
-/** Whether a file or folder is there. */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `--mixture FILE`: a JSON `{ centers, probabilities, std }`, checked by gaussianMixture. */
 async function readMixture(path: string): Promise<GaussianMixtureOptions> {

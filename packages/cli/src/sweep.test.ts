@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, parseGrid, program, sweepRows, sweepTable, trainOptionTable, type Console, type SweepCellRecord, type SweepGrid, type SweepRecord } from './index.js';
+import { gantry } from './test-support/gantry.js';
+import { parseGrid, program, sweepRows, sweepTable, trainOptionTable, type Console, type SweepCellRecord, type SweepGrid, type SweepRecord } from './index.js';
 
 const io: Console = { out: () => undefined, err: new Writable({ write: (_chunk, _encoding, done) => done() }), cwd: '/' };
 const OPTIONS = trainOptionTable(program(io).commands.find((command) => command.name() === 'train')?.options ?? []);
@@ -17,18 +18,6 @@ function gridError(value: unknown): string {
   return 'no error';
 }
 
-async function gantry(cwd: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const stderr = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      err += chunk.toString();
-      done();
-    },
-  });
-  const code = await main(argv, { out: (line) => (out += `${line}\n`), err: stderr, cwd });
-  return { code, out, err };
-}
 
 describe('gantry sweep: the grid', () => {
   it('reads base flags, named configurations and seeds as a list or a range', () => {

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Option } from 'commander';
 import type { GaussianMixtureOptions } from '@gantry/datasets';
+import { exists, writeAtomically } from './files.js';
 import { FlagError, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import type { RunSummary } from './evaluate.js';
 
@@ -188,15 +189,6 @@ export async function sweepCells(grid: SweepGrid, out: string, cwd: string, sour
   return cells;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -343,12 +335,6 @@ export interface SweepOptions {
   readonly err: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /** The gantry executable the cells run. Default: this package's `dist/bin.js`. */
   readonly bin?: string;
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
 }
 
 /**

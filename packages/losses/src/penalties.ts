@@ -40,6 +40,15 @@ function meanSquaredInputGradient(y: (x: tf.Tensor) => tf.Tensor1D, x: tf.Tensor
   return tf.div(tf.sum(tf.square(gradient)), x.shape[0] as number) as tf.Scalar;
 }
 
+/** The classifier's logits for x, checked to be one row per sample. */
+function classifierLogits(caller: string, classifier: ClassifierNetwork, x: tf.Tensor, batch: number): tf.Tensor2D {
+  const logits = expectTensor(caller, 'the output of classifier', classifier(x), { rank: 2 });
+  if (logits.shape[0] !== batch) {
+    throw new InvalidArgumentError(caller, 'the output of classifier', `of shape [${batch}, d_c] (one row of logits per sample)`, `shape ${formatShape(logits.shape)}`);
+  }
+  return logits as tf.Tensor2D;
+}
+
 /** Inputs of {@link r1Penalty}. */
 export interface R1Inputs {
   /** The discriminator's logit per sample. VCAGAN: x ↦ D(x)·c_r with the virtual labels c_r held fixed. */
@@ -113,10 +122,7 @@ export function classifierGradientPenalty(inputs: ClassifierGradientPenaltyInput
   return tf.tidy(() => {
     expectFinite(caller, { real });
     const winning = (x: tf.Tensor): tf.Tensor1D => {
-      const logits = expectTensor(caller, 'the output of classifier', inputs.classifier(x), { rank: 2 });
-      if (logits.shape[0] !== batch) {
-        throw new InvalidArgumentError(caller, 'the output of classifier', `of shape [${batch}, d_c] (one row of logits per sample)`, `shape ${formatShape(logits.shape)}`);
-      }
+      const logits = classifierLogits(caller, inputs.classifier, x, batch);
       const q = tf.softmax(logits);
       const labels = inputs.labels === undefined ? argmaxOneHot(q) : expectMatrix(caller, 'labels', inputs.labels, { name: 'the output of classifier', tensor: logits });
       return tf.sum(tf.mul(q, labels), -1);
@@ -151,10 +157,7 @@ export function fakeClassifierGradientPenalty(inputs: FakeClassifierGradientPena
   return tf.tidy(() => {
     expectFinite(caller, { fake });
     const missing = (x: tf.Tensor): tf.Tensor1D => {
-      const logits = expectTensor(caller, 'the output of classifier', inputs.classifier(x), { rank: 2 });
-      if (logits.shape[0] !== batch) {
-        throw new InvalidArgumentError(caller, 'the output of classifier', `of shape [${batch}, d_c] (one row of logits per sample)`, `shape ${formatShape(logits.shape)}`);
-      }
+      const logits = classifierLogits(caller, inputs.classifier, x, batch);
       const labels = expectMatrix(caller, 'labels', inputs.labels, { name: 'the output of classifier', tensor: logits });
       return tf.square(tf.sub(1, tf.sum(tf.mul(tf.softmax(logits), labels), -1))) as tf.Tensor1D;
     };
