@@ -55,6 +55,7 @@ export function program(io: Console): Command {
     .option('--grid <file.json>', '{ "base": { "preset": "quick" }, "configurations": { "paper": {}, "warm": { "warmup-steps": 2000, "recentre": true } }, "seeds": "1-10" }: gantry train flags by name')
     .option('--out <folder>', 'the sweep folder: <configuration>/seed<n>/ run folders, logs/, sweep.json, sweep.md')
     .option('--parallel <n>', 'cells at once (default: the number of cores)')
+    .option('--report-only', 'run nothing: write sweep.json and sweep.md from the run folders as they are')
     .action(async (flags) => {
       await sweepCommand(flags, io, trainOptionTable(train?.options ?? []));
     });

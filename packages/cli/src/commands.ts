@@ -275,6 +275,7 @@ export interface SweepCommandFlags {
   readonly grid?: string;
   readonly out?: string;
   readonly parallel?: string;
+  readonly reportOnly?: boolean;
 }
 
 /**
@@ -303,7 +304,7 @@ export async function sweepCommand(flags: SweepCommandFlags, io: Console, option
   const grid = parseGrid(value, flags.grid, options);
   const out = resolve(io.cwd, flags.out);
   const cells = await sweepCells(grid, out, io.cwd, flags.grid, readMixture);
-  const record = await runSweep({ grid, cells, out, err: io.err, ...(parallel === undefined ? {} : { parallel }), ...(bin === undefined ? {} : { bin }) });
+  const record = await runSweep({ grid, cells, out, err: io.err, reportOnly: flags.reportOnly === true, ...(parallel === undefined ? {} : { parallel }), ...(bin === undefined ? {} : { bin }) });
   const failed = record.cells.filter((cell) => cell.state === 'failed');
   for (const row of record.rows) io.out(`${row.configuration}: recovered ${row.recovered}/${row.finished}${row.notRecovered.length > 0 ? ` (not: seeds ${row.notRecovered.join(', ')})` : ''}, mean TV ${row.meanTotalVariation?.toFixed(4) ?? '-'}, worst TV ${row.worstTotalVariation?.toFixed(4) ?? '-'}`);
   if (failed.length > 0) {

@@ -141,6 +141,17 @@ describe('gantry sweep: runs', () => {
     expect((await readFile(join(cwd, 'sweep/logs/paper-seed1.log'), 'utf8')).match(/^\$ gantry/gm)).toHaveLength(1);
   }, 180_000);
 
+  it('--report-only runs nothing: unfinished cells stay pending in the table', async () => {
+    const grid = JSON.parse(await readFile(join(cwd, 'grid.json'), 'utf8'));
+    await writeFile(join(cwd, 'grid3.json'), JSON.stringify({ ...grid, seeds: [1, 2, 3] }));
+    const { code, err } = await gantry(cwd, 'sweep', '--grid', 'grid3.json', '--out', 'sweep', '--report-only');
+    expect(code, err).toBe(0);
+    const record = JSON.parse(await readFile(join(cwd, 'sweep/sweep.json'), 'utf8')) as SweepRecord;
+    expect(record.cells.map((cell) => `${cell.configuration}/${cell.seed}:${cell.state}`)).toEqual(['paper/1:finished', 'paper/2:finished', 'paper/3:pending', 'warm/1:finished', 'warm/2:finished', 'warm/3:pending']);
+    await expect(stat(join(cwd, 'sweep/paper/seed3'))).rejects.toThrow();
+    expect(await readFile(join(cwd, 'sweep/sweep.md'), 'utf8')).toContain('(1 not finished)');
+  });
+
   it('refuses a run folder that holds another configuration', async () => {
     await writeFile(join(cwd, 'other.json'), JSON.stringify({ base: { backend: 'cpu', steps: 20 }, configurations: { paper: {} }, seeds: [1] }));
     const { code, err } = await gantry(cwd, 'sweep', '--grid', 'other.json', '--out', 'sweep');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,10 @@ export interface SweepCellRecord {
   /** The run folder, relative to the sweep folder. */
   readonly run: string;
   readonly state: 'finished' | 'failed' | 'pending';
-  /** Wall-clock seconds of the process that finished it, or of the run (config.json to summary.json) when an earlier sweep did. */
+  /**
+   * Wall-clock seconds of the process that finished it; for a run finished earlier, its
+   * training time from the step rates in metrics.jsonl (a resumed run's restarts excluded).
+   */
   readonly seconds: number | null;
   /** The exit code of a failed cell. */
   readonly exitCode: number | null;
@@ -233,6 +236,21 @@ export async function cellState(cell: SweepCell): Promise<'finished' | 'resumabl
   return (await exists(join(cell.run, 'checkpoints', 'latest.json'))) ? 'resumable' : 'fresh';
 }
 
+/** Training seconds from metrics.jsonl: each logged interval's steps over the step rate logged with it. */
+async function trainingSeconds(run: string): Promise<number | null> {
+  const text = await readFile(join(run, 'metrics.jsonl'), 'utf8').catch(() => '');
+  let previous = 0;
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const { step, stepsPerSecond } = JSON.parse(line) as { step: number; stepsPerSecond: number };
+    if (!(stepsPerSecond > 0) || step <= previous) return null;
+    total += (step - previous) / stepsPerSecond;
+    previous = step;
+  }
+  return previous === 0 ? null : Math.round(total);
+}
+
 async function recordOf(
   cell: SweepCell,
   out: string,
@@ -242,11 +260,7 @@ async function recordOf(
 ): Promise<SweepCellRecord> {
   const seconds = times === undefined ? null : (times.seconds ?? (times.started === null || times.ended === null ? null : Math.round((times.ended - times.started) / 100) / 10));
   const summary = state === 'finished' ? await readJson<RunSummary>(join(cell.run, 'summary.json')) : undefined;
-  let elapsed = seconds;
-  if (elapsed === null && summary !== undefined) {
-    const [started, ended] = await Promise.all([stat(join(cell.run, 'config.json')), stat(join(cell.run, 'summary.json'))]);
-    elapsed = Math.round((ended.mtimeMs - started.mtimeMs) / 100) / 10;
-  }
+  const elapsed = seconds ?? (summary === undefined ? null : await trainingSeconds(cell.run));
   return {
     configuration: cell.configuration,
     seed: cell.seed,
@@ -335,6 +349,8 @@ export interface SweepOptions {
   readonly err: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /** The gantry executable the cells run. Default: this package's `dist/bin.js`. */
   readonly bin?: string;
+  /** Run nothing: only write `sweep.json` and `sweep.md` from the run folders as they are (unfinished cells stay pending). */
+  readonly reportOnly?: boolean;
 }
 
 /**
@@ -351,7 +367,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const states = await Promise.all(cells.map((cell) => cellState(cell)));
   // A finished cell keeps the time an earlier sweep measured for it.
   const previous = (await readJson<SweepRecord>(join(out, 'sweep.json')))?.cells ?? [];
-  const earlier = (cell: SweepCell): SweepCellRecord | undefined => previous.find((record) => record.configuration === cell.configuration && record.seed === cell.seed && record.state === 'finished');
+  const earlier = (cell: SweepCell): SweepCellRecord | undefined => previous.find((record) => record.configuration === cell.configuration && record.seed === cell.seed && record.state === 'finished' && record.started !== null);
   const records: SweepCellRecord[] = await Promise.all(cells.map((cell, i) => (states[i] === 'finished' ? recordOf(cell, out, 'finished', null, earlier(cell)) : recordOf(cell, out, 'pending', null))));
   const started = Date.now();
   const running = new Map<number, string>();
@@ -389,10 +405,10 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
     return record;
   };
   const skipped = states.filter((state) => state === 'finished').length;
-  err.write(`sweep: ${total} cells (${Object.keys(grid.configurations).length} configurations × ${grid.seeds.length} seeds), ${skipped} already finished, ${parallel} at a time, into ${out}\n`);
+  err.write(`sweep: ${total} cells (${Object.keys(grid.configurations).length} configurations × ${grid.seeds.length} seeds), ${skipped} already finished, ${options.reportOnly === true ? 'reporting only' : `${parallel} at a time`}, into ${out}\n`);
   await save();
   const ticker = tty ? setInterval(() => void poll().then(draw), 1000) : undefined;
-  const queue = cells.map((_, i) => i).filter((i) => states[i] !== 'finished');
+  const queue = options.reportOnly === true ? [] : cells.map((_, i) => i).filter((i) => states[i] !== 'finished');
   const runCell = async (index: number): Promise<void> => {
     const cell = cells[index] as SweepCell;
     const resume = (await cellState(cell)) === 'resumable';
