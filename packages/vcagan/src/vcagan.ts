@@ -118,7 +118,7 @@ const CLASSIFIER_TERMS = ['cls', 'creg', 'cregFake'] as const;
  * class logits of width d_c); G takes concat(z, c). Points get the paper's 4 × 512 MLPs
  * (Section 4.1), images the DCGAN-style CNNs (Section 4.2). With `classifier: 'separate'`,
  * a discriminator (phase `discriminator`: adversarial, r1, r2) and a classifier (phase
- * `classifier`: cls, creg, cregFake) are two networks. Named variants: {@link VCAGAN_VARIANTS}.
+ * `classifier`: cls, creg, cregFake) are two networks. What each option does over seeds: docs/results/gaussian.md.
  */
 export const vcagan: Recipe<VcaganOptions> = {
   name: 'vcagan',
