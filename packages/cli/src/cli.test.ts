@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadLatestCheckpoint } from '@gantry/trainer/node';
 import { gantry } from './test-support/gantry.js';
 
 
@@ -58,6 +60,19 @@ describe('gantry', () => {
     expect((await summary('runs/resumed')).prior).toEqual((await summary('runs/straight')).prior);
     // Extended with --steps, the run's config.json now says 20 steps: a later --resume stops there too.
     expect(JSON.parse(await readFile(join(cwd, 'runs/resumed/config.json'), 'utf8')).steps).toBe(20);
+  }, 120_000);
+
+  it('with --generator-ema, models/generator holds the averaged weights that samples and evaluation use', async () => {
+    const { code, err } = await gantry(cwd, 'train', ...TINY, '--steps', '10', '--checkpoint-every', '10', '--generator-ema', '0.5', '--seed', '6', '--out', 'runs/ema');
+    expect(code, err).toBe(0);
+    const latest = await loadLatestCheckpoint(join(cwd, 'runs/ema/checkpoints'));
+    const tensors = latest?.snapshot.tensors ?? {};
+    const [averaged, trained] = [tensors['ema/0'], tensors['network/generator/0']];
+    if (averaged === undefined || trained === undefined) throw new Error('the checkpoint has no generator EMA');
+    const saved = new Float32Array((await readFile(join(cwd, 'runs/ema/models/generator/weights.bin'))).buffer.slice(0, averaged.size * 4));
+    expect(Array.from(saved)).toEqual(Array.from(averaged.dataSync()));
+    expect(Array.from(saved)).not.toEqual(Array.from(trained.dataSync()));
+    tf.dispose(Object.values(tensors));
   }, 120_000);
 
   it('resume after a kill is exact: 200 steps straight equal a run killed after its step-100 checkpoint and resumed to 200', async () => {

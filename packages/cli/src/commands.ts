@@ -1,9 +1,11 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { gaussianMixture, type GaussianMixtureOptions } from '@gantry/datasets';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
+import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } from '@gantry/trainer/node';
@@ -22,12 +24,14 @@ export interface Console {
 }
 
 /** One line saying which VCAGAN this is: the paper's text, or which of the author's later options are on. */
-export function vcaganVariantLine(options: RunConfig['recipeOptions']): string {
+export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'generatorEma'>): string {
+  const options = config.recipeOptions;
   const departures = [
     typeof options.warmupSteps === 'number' && options.warmupSteps > 0 ? `a ${options.warmupSteps.toLocaleString('en-US')}-step prior warm-up${options.recentre === true ? ' with re-centred virtual labels' : ''}` : '',
     typeof options.lambdaR2 === 'number' && options.lambdaR2 > 0 ? `R2 on generated data (${options.lambdaR2})` : '',
     typeof options.lambdaCregFake === 'number' && options.lambdaCregFake > 0 ? `the classifier penalty on generated data (${options.lambdaCregFake})` : '',
     options.classifier === 'separate' ? 'a separate classifier' : '',
+    config.generatorEma === null ? '' : `samples from an EMA (${config.generatorEma}) of the generator's weights`,
   ].filter(Boolean);
   if (departures.length === 0) return "VCAGAN as the paper's text (Algorithm 1)";
   return `VCAGAN with ${departures.join(', ')}: options from the paper author's later code, not the paper's text (docs/results/gaussian.md compares them)`;
@@ -105,7 +109,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     const preset = PRESETS[config.preset];
     io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, MLPs ${config.recipeOptions.layers ?? preset.layers} × ${config.recipeOptions.units ?? preset.units}${config.preset === 'quick' ? ' (the paper preset is 50,000 steps of 4 × 512: --preset paper)' : ''}`);
   }
-  if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config.recipeOptions)}`);
+  if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config)}`);
   const data = await loadData(config);
   // Built before the run folder is touched: a recipe that refuses the data leaves no trace.
   const trainer = buildTrainer(config, data);
@@ -190,8 +194,29 @@ async function writeGrid(path: string, trainer: Trainer, rowsOfZ = 8): Promise<v
   await writeAtomically(path, png);
 }
 
+/**
+ * Saves a network; the generator with its averaged weights when the run keeps a generator
+ * EMA, since those are what sampling and evaluation use. Nothing trains meanwhile.
+ */
+async function saveModel(trainer: Trainer, name: string, model: tfl.LayersModel, url: string): Promise<void> {
+  const ema = trainer.generatorEma;
+  if (ema === undefined || name !== trainer.setup.generator) {
+    await model.save(url);
+    return;
+  }
+  const variables = trainableVariables(model);
+  const trained = variables.map((variable) => tf.keep(variable.clone()));
+  variables.forEach((variable, index) => variable.assign(ema.shadows[index] as tf.Variable));
+  try {
+    await model.save(url);
+  } finally {
+    variables.forEach((variable, index) => variable.assign(trained[index] as tf.Tensor));
+    tf.dispose(trained);
+  }
+}
+
 async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string): Promise<RunSummary> {
-  for (const [name, model] of Object.entries(trainer.setup.networks)) await model.save(`file://${join(run, 'models', name)}`);
+  for (const [name, model] of Object.entries(trainer.setup.networks)) await saveModel(trainer, name, model, `file://${join(run, 'models', name)}`);
   const summary = evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend });
   await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
