@@ -16,6 +16,8 @@ export interface PlaygroundConfig {
   readonly warmupSteps: number;
   /** VCAGAN only: during the warm-up, virtual labels from batch-re-centred Q(x). */
   readonly recentre: boolean;
+  /** The decay of an EMA of the generator's weights that the scatter samples from (the author's code: 0.999), or null to sample the live generator. */
+  readonly generatorEma: number | null;
   /** d_c. */
   readonly categories: number;
   readonly learningRate: number;
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG: PlaygroundConfig = {
   // Gantry's most reliable configuration on this mixture (docs/results/gaussian.md); 0 and false are the paper's text.
   warmupSteps: 2000,
   recentre: true,
+  generatorEma: 0.999,
   categories: 8,
   learningRate: 1e-3,
   seed: 1,

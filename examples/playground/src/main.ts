@@ -192,6 +192,9 @@ function numberField(field: HTMLInputElement, name: string, integer: boolean): n
   return value;
 }
 
+/** The generator EMA of the shown config: no field of its own, it comes from the defaults, the URL or a restored run. */
+let shownEma: number | null = DEFAULT_CONFIG.generatorEma;
+
 function readConfig(): PlaygroundConfig {
   const p = probabilities();
   if (p.every((value) => value === 0)) throw new RangeError('mixture weights: at least one must be > 0');
@@ -201,6 +204,7 @@ function readConfig(): PlaygroundConfig {
     lambdaCreg: numberField(ui.lambdaCreg, 'λ_creg', false),
     warmupSteps: numberField(ui.warmupSteps, 'prior warm-up', true),
     recentre: ui.recentre.checked,
+    generatorEma: shownEma,
     categories: numberField(ui.categories, 'd_c', true),
     learningRate: numberField(ui.learningRate, 'learning rate', false),
     seed: numberField(ui.seed, 'seed', true),
@@ -215,6 +219,7 @@ function showConfig(config: PlaygroundConfig): void {
   ui.lambdaCreg.value = String(config.lambdaCreg);
   ui.warmupSteps.value = String(config.warmupSteps);
   ui.recentre.checked = config.recentre;
+  shownEma = config.generatorEma;
   ui.categories.value = String(config.categories);
   ui.learningRate.value = String(config.learningRate);
   ui.seed.value = String(config.seed);
@@ -259,6 +264,7 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
       lambdaCreg: number('lambdaCreg', DEFAULT_CONFIG.lambdaCreg),
       warmupSteps: number('warmupSteps', DEFAULT_CONFIG.warmupSteps),
       recentre: flag('recentre', DEFAULT_CONFIG.recentre),
+      generatorEma: params.get('generatorEma') === 'none' ? null : number('generatorEma', DEFAULT_CONFIG.generatorEma ?? 0.999),
       categories: number('categories', DEFAULT_CONFIG.categories),
       learningRate: number('learningRate', DEFAULT_CONFIG.learningRate),
       seed: number('seed', DEFAULT_CONFIG.seed),
