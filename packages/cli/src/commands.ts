@@ -38,20 +38,24 @@ export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'gen
 }
 
 
-/** `--mixture FILE`: a JSON `{ centers, probabilities, std }`, checked by gaussianMixture. */
-async function readMixture(path: string): Promise<GaussianMixtureOptions> {
+/** The JSON content of a flag's file; an unreadable or non-JSON file is a {@link FlagError} naming the flag. */
+async function readJsonFlag(flag: string, path: string, hint = ''): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new FlagError(`--mixture ${path} cannot be read: give a JSON file { "centers": [[x, y], ...], "probabilities": [...], "std": s }.`);
+    throw new FlagError(`--${flag} ${path} cannot be read${hint}.`);
   }
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new FlagError(`--mixture ${path} is not JSON (${(error as Error).message}).`);
+    throw new FlagError(`--${flag} ${path} is not JSON (${(error as Error).message}).`);
   }
+}
+
+/** `--mixture FILE`: a JSON `{ centers, probabilities, std }`, checked by gaussianMixture. */
+async function readMixture(path: string): Promise<GaussianMixtureOptions> {
+  const value = await readJsonFlag('mixture', path, ': give a JSON file { "centers": [[x, y], ...], "probabilities": [...], "std": s }');
   const mixture = gaussianMixture(value as GaussianMixtureOptions).toJSON();
   return { centers: mixture.centers.map((center) => [...center]), probabilities: [...mixture.probabilities], std: mixture.std };
 }
@@ -313,20 +317,7 @@ export async function sweepCommand(flags: SweepCommandFlags, io: Console, option
   if (flags.out === undefined) throw new FlagError('--out is required: the sweep folder (one run folder per configuration and seed inside it).');
   const parallel = flags.parallel === undefined ? undefined : Number(flags.parallel);
   if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new FlagError(`--parallel must be an integer >= 1, got ${JSON.stringify(flags.parallel)}.`);
-  const path = resolve(io.cwd, flags.grid);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new FlagError(`--grid ${path} cannot be read.`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new FlagError(`--grid ${path} is not JSON (${(error as Error).message}).`);
-  }
-  const grid = parseGrid(value, flags.grid, options);
+  const grid = parseGrid(await readJsonFlag('grid', resolve(io.cwd, flags.grid)), flags.grid, options);
   const out = resolve(io.cwd, flags.out);
   const cells = await sweepCells(grid, out, io.cwd, flags.grid, readMixture);
   const record = await runSweep({ grid, cells, out, err: io.err, reportOnly: flags.reportOnly === true, ...(parallel === undefined ? {} : { parallel }), ...(bin === undefined ? {} : { bin }) });
