@@ -3,7 +3,12 @@
 // alive after the run, the peak of TF.js's byte count, and the step's efficiency: its
 // FLOPs (counted from the matMul and convolution kernels one step asks for) divided by
 // the step time and by the backend's own 512×512·512×512 matMul throughput. A benchmark,
-// never a test: nothing here asserts a time.
+// never a test: nothing here asserts a time. Then, where PyTorch imports, the same steps in
+// PyTorch on the CPU (benchmarks/torch/vcagan_step.py) and Gantry's time over PyTorch's per
+// case, from this one run (--torch off skips it; --torch-threads 1,2 runs it per count).
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRandom, selectBackend, setValueChecks } from '@gantry/backend';
@@ -17,6 +22,9 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '50' },
     'max-seconds': { type: 'string', default: '120' },
     only: { type: 'string', default: '' },
+    torch: { type: 'string', default: 'auto' },
+    'torch-threads': { type: 'string', default: '1' },
+    python: { type: 'string', default: 'python3' },
   },
 });
 const minimumSteps = Number(values.steps);
@@ -133,6 +141,7 @@ async function timeSteps(name, step, throughput, report) {
   times.sort((x, y) => x - y);
   const ms = median(times);
   const efficiency = flops / (ms / 1000) / 1e9 / throughput;
+  report.ms = ms;
   report.line =
     `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms/step  (p10 ${times[Math.floor(times.length * 0.1)].toFixed(1)}, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)}, ${times.length} steps)` +
     `  ${(flops / 1e6).toFixed(0).padStart(6)} MFLOP/step  efficiency ${efficiency.toFixed(2)}  peak ${(peak / 2 ** 20).toFixed(0)} MiB`;
@@ -143,9 +152,9 @@ function disposeTrainer(trainer) {
   for (const model of Object.values(trainer.setup.networks)) model.dispose();
 }
 
-function gaussianTrainer() {
+function gaussianTrainer(units = 512) {
   const data = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
-  const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { lambdaCreg: 0.1 }, 1);
+  const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { lambdaCreg: 0.1, units }, 1);
   return createTrainer({ setup, data, seed: 1 });
 }
 
@@ -159,12 +168,37 @@ function mnistTrainer() {
   return createTrainer({ setup, data: datasetSource(dataset, { seed: 1 }), seed: 1 });
 }
 
+/**
+ * The same steps in PyTorch (benchmarks/torch/vcagan_step.py), when `python3 -c 'import torch'`
+ * works: one JSON line per case. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for it
+ * alone: set as on this machine's image, they make OpenBLAS pick slow kernels.
+ */
+function torchSteps(threads) {
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  // Debian's python3-torch is for /usr/bin/python3, which may not be the python3 on PATH.
+  const candidates = [...new Set([values.python, 'python3', '/usr/bin/python3'])];
+  // From the temporary folder: here, `import torch` would find this folder's torch/.
+  const cwd = tmpdir();
+  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch.nn'], { env, cwd, stdio: 'ignore' }).status === 0);
+  if (python === undefined) return { missing: `no 'import torch' in ${candidates.join(' or ')}` };
+  const script = fileURLToPath(new URL('torch/vcagan_step.py', import.meta.url));
+  const args = [script, '--threads', String(threads), '--steps', String(minimumSteps), '--max-seconds', String(maxSeconds), ...(values.only === '' ? [] : ['--only', values.only])];
+  const run = spawnSync(python, args, { env, cwd, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (run.status !== 0) return { missing: `vcagan_step.py exited with ${run.status}: ${run.stderr.trim().split('\n').at(-1)}` };
+  return { cases: run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
+}
+
 setValueChecks(false);
+/** ms/step by backend and case, for the PyTorch ratios. */
+const results = {};
 console.log(`gantry bench: ${new Date().toISOString()}, Node ${process.version}, TF.js ${tf.version_core}, ${(await import('node:os')).cpus().length} CPUs`);
 for (const backend of values.backends.split(',')) {
   try {
     const selection = await selectBackend(backend);
     console.log(`${selection.backend} (${selection.packageName}):`);
+    results[selection.backend] = {};
   } catch (error) {
     console.log(`${backend}: not available here (${String(error.message).split('\n')[0]})`);
     continue;
@@ -174,6 +208,10 @@ for (const backend of values.backends.split(',')) {
   const cases = {
     'VCAGAN Gaussian step (4×512, b 32)': () => {
       const trainer = gaussianTrainer();
+      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
+    },
+    'VCAGAN Gaussian step (4×128, b 32)': () => {
+      const trainer = gaussianTrainer(128);
       return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
     },
     'D* forward (4×512, b 32)': () => {
@@ -201,5 +239,25 @@ for (const backend of values.backends.split(',')) {
     }
     // Tensors left once the trainer and its networks are disposed: 0 unless something leaks.
     console.log(`${report.line}  tensors left ${tf.memory().numTensors - before}`);
+    if (report.ms !== undefined) results[tf.getBackend()][name] = report.ms;
+  }
+}
+
+if (values.torch !== 'off') {
+  for (const threads of values['torch-threads'].split(',').map(Number)) {
+    const torch = torchSteps(threads);
+    if (torch.missing !== undefined) {
+      console.log(`PyTorch: not available here (${torch.missing}); docs/benchmarks.md says how to install it`);
+      break;
+    }
+    console.log(`PyTorch ${torch.cases[0]?.torch ?? ''} on the CPU, ${threads} thread${threads === 1 ? '' : 's'} (benchmarks/torch/vcagan_step.py), and Gantry's time over it from this run:`);
+    for (const row of torch.cases) {
+      const ratios = Object.entries(results)
+        .filter(([, cases]) => cases[row.case] !== undefined)
+        .map(([backend, cases]) => `${backend} ${(cases[row.case] / row.ms).toFixed(2)}×`);
+      console.log(
+        `  ${row.case.padEnd(34)} ${row.ms.toFixed(1).padStart(8)} ms/step  (p10 ${row.p10.toFixed(1)}, p90 ${row.p90.toFixed(1)}, ${row.steps} steps)  Gantry/PyTorch: ${ratios.join(', ') || 'no Gantry figure'}`,
+      );
+    }
   }
 }

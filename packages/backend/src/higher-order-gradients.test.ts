@@ -202,6 +202,40 @@ describe.each(TESTED_BACKENDS)('second-order gradients on %s', (backend) => {
     k.dispose();
   });
 
+  it('saves tensors for the backward pass without an Identity kernel, with the same numbers as copies', async () => {
+    const testCase = CASES[0] as PenaltyCase;
+    const { x, variables } = setUp(testCase, 5);
+    const engine = tf.engine() as unknown as { clone: unknown };
+    const run = async (): Promise<{ identities: number; values: number[] }> => {
+      let values: number[] = [];
+      const profile = await tf.profile(() => {
+        tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(penaltyOf(testCase, x, variables), Object.values(variables));
+          values = [value, ...Object.values(grads)].flatMap((tensor) => Array.from(tensor.dataSync()));
+        });
+      });
+      return { identities: profile.kernels.filter((kernel) => kernel.name === 'Identity').length, values };
+    };
+    try {
+      const shared = await run();
+      // TF.js's own clone, on the engine's prototype, for comparison: it runs Identity per saved tensor.
+      const patched = engine.clone;
+      delete engine.clone;
+      let copied: { identities: number; values: number[] };
+      try {
+        copied = await run();
+      } finally {
+        engine.clone = patched;
+      }
+      expect(copied.identities).toBeGreaterThan(10);
+      expect(shared.identities).toBe(0);
+      expect(shared.values).toEqual(copied.values);
+      expect(shared.values.length).toBeGreaterThan(10);
+    } finally {
+      tearDown(x, variables);
+    }
+  });
+
   it('leaves no tensor behind', () => {
     const testCase = CASES[0] as PenaltyCase;
     const { x, variables } = setUp(testCase, 3);

@@ -17,6 +17,12 @@ import { ensureGradientsRegistered } from './platform.js';
  * 3. A few gradient kernels have no gradient of their own (EluGrad, AvgPoolGrad,
  *    Conv2DBackpropFilter). We register them, so elu, average pooling and transposed
  *    convolutions can sit inside a gradient penalty.
+ * 4. Every tensor a kernel saves for its gradient is cloned by running the Identity kernel,
+ *    and the clone's gradient runs the Cast kernel. On wasm both copy the data: about 940
+ *    of the ~2,100 kernels of a VCAGAN step at 4 × 128 (docs/benchmarks.md). TF.js tensors
+ *    are immutable, so on the backends whose tensors count references (cpu, wasm, webgl,
+ *    webgpu) a saved tensor can share its data instead: the same tape node, with an
+ *    identity gradient that shares data the same way, and no kernel at all.
  */
 
 interface TapeNode {
@@ -33,9 +39,48 @@ type AddTapeNode = (
   attrs: unknown,
 ) => void;
 
+interface TensorInfo {
+  dataId: object;
+  shape: number[];
+  dtype: tf.DataType;
+}
+
+interface ReferenceCountingBackend {
+  incRef(dataId: object): void;
+}
+
 interface EngineInternals {
   addTapeNode: AddTapeNode;
-  state: { activeTape: TapeNode[] | null };
+  clone(x: tf.Tensor): tf.Tensor;
+  isTapeOn(): boolean;
+  makeTensorFromTensorInfo(info: TensorInfo, backend: ReferenceCountingBackend): tf.Tensor;
+  backendName: string;
+  readonly backend: unknown;
+  state: {
+    activeTape: TapeNode[] | null;
+    activeScope: { name: string } | null;
+    tensorInfo: WeakMap<object, { backend: ReferenceCountingBackend }>;
+  };
+}
+
+/** Backends whose Identity kernel itself shares data by reference count (TF.js 4.22). */
+const SHARING_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm', 'webgl', 'webgpu']);
+
+/**
+ * A tensor on x's data, without a kernel: what cpu's Identity does, for every
+ * reference-counting backend. Recorded on the tape when `record`, with a gradient that
+ * shares dy's data in turn, so a gradient of this gradient still flows through it.
+ */
+function shareData(engine: EngineInternals, x: tf.Tensor, record: boolean): tf.Tensor {
+  const info = engine.state.tensorInfo.get(x.dataId);
+  if (info === undefined) throw new Error(`shareData: tensor ${x.id} has no data (disposed?)`);
+  info.backend.incRef(x.dataId);
+  const y = engine.makeTensorFromTensorInfo({ dataId: x.dataId, shape: x.shape, dtype: x.dtype }, info.backend);
+  if (record) {
+    // A name with no registered gradient: addTapeNode would prefer Identity's (a Cast).
+    engine.addTapeNode('SharedData', { x }, [y], (dy: tf.Tensor) => ({ x: () => shareData(engine, dy, engine.isTapeOn()) }), [], {});
+  }
+  return y;
 }
 
 /** Kernels whose outputs are piecewise constant in their inputs (their gradient is zero), with their input names. */
@@ -56,6 +101,7 @@ const PIECEWISE_CONSTANT_KERNELS: ReadonlyArray<readonly [string, readonly strin
 interface Installed {
   engine: EngineInternals;
   originalAddTapeNode: AddTapeNode;
+  originalClone: EngineInternals['clone'];
   replacedGradients: Map<string, tf.GradConfig | undefined>;
 }
 
@@ -63,9 +109,9 @@ let installed: Installed | null = null;
 
 function engineInternals(): EngineInternals {
   const engine = tf.engine() as unknown as Partial<EngineInternals>;
-  if (typeof engine.addTapeNode !== 'function' || engine.state === undefined) {
+  if (typeof engine.addTapeNode !== 'function' || typeof engine.clone !== 'function' || typeof engine.makeTensorFromTensorInfo !== 'function' || engine.state === undefined) {
     throw new Error(
-      'enableHigherOrderGradients: the TF.js engine has no addTapeNode/state; this build of ' +
+      'enableHigherOrderGradients: the TF.js engine has no addTapeNode/clone/makeTensorFromTensorInfo/state; this build of ' +
         `@tensorflow/tfjs-core (${tf.version_core}) is not the 4.22.x that Gantry supports.`,
     );
   }
@@ -184,15 +230,29 @@ function replaceGradient(config: tf.GradConfig, replaced: Map<string, tf.GradCon
  * transposed convolution. Kernels that still have no double backward (MaxPoolGrad,
  * ResizeNearestNeighborGrad, ResizeBilinearGrad, the depthwise convolution gradients,
  * StridedSlice, ...) keep throwing TF.js's "gradient function not found for X" error when
- * a penalty needs them; they never return wrong numbers.
+ * a penalty needs them; they never return wrong numbers. (4) On cpu, wasm, webgl and
+ * webgpu, the tensors a kernel saves for its gradient share their data instead of being
+ * copied by an Identity kernel (and their gradient by a Cast): the same values, without
+ * those kernels.
  */
 export function enableHigherOrderGradients(): void {
   if (installed !== null) return;
   ensureGradientsRegistered();
   const engine = engineInternals();
   const originalAddTapeNode = engine.addTapeNode;
+  const originalClone = engine.clone;
   const replacedGradients = new Map<string, tf.GradConfig | undefined>();
 
+  // The engine calls clone() only to save a tensor for the backward pass, always with the
+  // tape on (it records the clone's node itself): share the data instead of copying it.
+  engine.clone = function cloneBySharing(this: EngineInternals, x: tf.Tensor): tf.Tensor {
+    const info = this.state.tensorInfo.get(x.dataId);
+    // Only data of the active backend, and only where that backend is one whose Identity shares.
+    if (!SHARING_BACKENDS.has(this.backendName) || info === undefined || info.backend !== this.backend || x.dtype === 'string') {
+      return originalClone.call(this, x);
+    }
+    return shareData(this, x, true);
+  };
   engine.addTapeNode = function addTapeNodeInOrder(this: EngineInternals, ...args) {
     originalAddTapeNode.apply(this, args);
     const [, , outputs, , saved] = args;
@@ -207,7 +267,7 @@ export function enableHigherOrderGradients(): void {
   for (const config of [eluGradGradient, avgPoolGradGradient, conv2DBackpropFilterGradient]) {
     if (tf.getGradient(config.kernelName) == null) replaceGradient(config, replacedGradients);
   }
-  installed = { engine, originalAddTapeNode, replacedGradients };
+  installed = { engine, originalAddTapeNode, originalClone, replacedGradients };
 }
 
 /**
@@ -222,6 +282,8 @@ export function disableHigherOrderGradients(): void {
   if (installed.engine.addTapeNode !== installed.originalAddTapeNode) {
     installed.engine.addTapeNode = installed.originalAddTapeNode;
   }
+  delete (installed.engine as Partial<EngineInternals>).clone;
+  if (installed.engine.clone !== installed.originalClone) installed.engine.clone = installed.originalClone;
   for (const [kernelName, previous] of installed.replacedGradients) {
     if (previous === undefined) tf.unregisterGradient(kernelName);
     else tf.registerGradient(previous);

@@ -200,3 +200,39 @@ describe('BatchMatMul with transpose flags on wasm (explicit transposes)', () =>
     tf.dispose([a, b]);
   });
 });
+
+describe('wasm Identity and Cast', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('share the data of a tensor with the dtype it already has, and stay readable after the source is disposed', () => {
+    const dataBefore = tf.memory().numDataBuffers;
+    const x = tf.tensor2d([1.5, -2, 3.25, 0], [2, 2]);
+    const clone = tf.clone(x);
+    const same = tf.cast(x, 'float32');
+    expect(clone.dataId).toBe(x.dataId);
+    expect(same.dataId).toBe(x.dataId);
+    expect(tf.memory().numDataBuffers).toBe(dataBefore + 1);
+    x.dispose();
+    expect(Array.from(clone.dataSync())).toEqual([1.5, -2, 3.25, 0]);
+    clone.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3.25, 0]);
+    same.dispose();
+    expect(tf.memory().numDataBuffers).toBe(dataBefore);
+  });
+
+  it('still convert between dtypes, and cast to bool as x ≠ 0 (wasm wrote −2.5 as 254 and 0.5 as 0)', () => {
+    const x = tf.tensor1d([1.75, -2.5, 0], 'float32');
+    const flags = tf.tidy(() => Array.from(tf.cast(tf.tensor1d([0.5, -0.25, 0]), 'bool').dataSync()));
+    expect(flags).toEqual([1, 1, 0]);
+    const asInt = tf.cast(x, 'int32');
+    const asBool = tf.cast(x, 'bool');
+    const back = tf.cast(asInt, 'float32');
+    expect(asInt.dataId).not.toBe(x.dataId);
+    expect(Array.from(asInt.dataSync())).toEqual([1, -2, 0]);
+    expect(Array.from(asBool.dataSync())).toEqual([1, 1, 0]);
+    expect(Array.from(back.dataSync())).toEqual([1, -2, 0]);
+    tf.dispose([x, asInt, asBool, back]);
+  });
+});

@@ -257,16 +257,68 @@ function registerFastTransposedMatMul(): void {
 }
 
 /**
+ * wasm's Identity, and its Cast to the dtype a tensor already has, copy the data into a
+ * new buffer. TF.js tensors are immutable, and cpu and webgl share the data by reference
+ * count instead; so do these. Every Multiply gradient casts both inputs to float32, and
+ * every `where` clones its operands through broadcastTo: about 300 copies (and as many
+ * allocations) in one VCAGAN step at 4 × 128. Strings keep wasm's own kernels. Casting
+ * numbers to bool is also fixed: wasm's kernel stores each value in a byte (−2 became 254,
+ * 0.5 became 0); cpu's x ≠ 0 is what every other backend gives.
+ */
+/** The parts of wasm's backend object that kernels use to write their outputs. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function registerSharingIdentityAndCast(): void {
+  const identity = tf.getKernel(tf.Identity, 'wasm');
+  const cast = tf.getKernel(tf.Cast, 'wasm');
+  if (identity === undefined || cast === undefined) return;
+  const share = (x: tf.TensorInfo, backend: unknown): tf.TensorInfo => {
+    (backend as { incRef: (dataId: object) => void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    ...identity,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+      return x.dtype === 'string' ? identity.kernelFunc(args) : share(x, args.backend);
+    },
+  });
+  tf.unregisterKernel(tf.Cast, 'wasm');
+  tf.registerKernel({
+    ...cast,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as unknown as { x: tf.TensorInfo };
+      const { dtype } = args.attrs as unknown as tf.CastAttrs;
+      if (x.dtype === dtype && dtype !== 'string') return share(x, args.backend);
+      if (dtype === 'bool' && x.dtype !== 'string') {
+        const backend = args.backend as unknown as WasmHeap;
+        const out = backend.makeOutput(x.shape, 'bool');
+        const values = backend.typedArrayFromHeap(x);
+        const flags = backend.typedArrayFromHeap(out);
+        for (let i = 0; i < values.length; i++) flags[i] = values[i] !== 0 ? 1 : 0;
+        return out;
+      }
+      return cast.kernelFunc(args);
+    },
+  });
+}
+
+/**
  * Registers on the wasm backend the kernels Gantry's training steps need and TF.js lacks
  * there (Conv2DBackpropFilter), a BatchMatMul that avoids wasm's slow transposed path, and a
  * Conv2DBackpropInput (also the transposed convolution) on XNNPACK for two or more input
- * channels.
+ * channels, and an Identity and same-dtype Cast that share data rather than copy it.
  * Idempotent; registered by `selectBackend('wasm')`.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
   registerFastTransposedMatMul();
+  registerSharingIdentityAndCast();
   registerPhasedInputGradient();
   if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') === undefined) {
     tf.registerKernel({
