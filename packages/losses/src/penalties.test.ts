@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifierGradientPenalty, fakeClassifierGradientPenalty, r1Penalty, r2Penalty, wganGradientPenalty } from './index.js';
+import { argmaxOneHot, classifierGradientPenalty, conditionalLogits, fakeClassifierGradientPenalty, r1Penalty, r2Penalty, sharedRealPenalties, wganGradientPenalty } from './index.js';
+import { createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => {
@@ -100,6 +101,59 @@ describe.each(TESTED_BACKENDS)('gradient penalties on %s: values', (backend) => 
     tf.dispose([x, w, virtual, given]);
   });
 
+  it('sharedRealPenalties gives R1 and Eq. 6 of the separate functions, and the same weight gradients', () => {
+    // A small D* with a shared tanh trunk and two heads, so both penalties are second-order
+    // through shared weights, and three classes, so a wrong head or row would show.
+    const random = createRandom(21);
+    const x = random.normal([5, 3]);
+    const names = ['trunk', 'bias', 'adversarial', 'logits'].map((name) => `shared-${backend}-${name}`);
+    const [trunk, bias, adversarialHead, logitsHead] = [random.normal([3, 6]), random.normal([6]), random.normal([6, 3]), random.normal([6, 3])].map((value, i) =>
+      tf.variable(value, true, names[i]),
+    ) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+    const network = (input: tf.Tensor): { adversarial: tf.Tensor; logits: tf.Tensor } => {
+      const h = tf.tanh(tf.add(tf.matMul(input as tf.Tensor2D, trunk as tf.Tensor2D), bias));
+      return { adversarial: tf.matMul(h, adversarialHead as tf.Tensor2D), logits: tf.matMul(h, logitsHead as tf.Tensor2D) };
+    };
+    const labels = tf.tidy(() => argmaxOneHot(network(x).logits));
+    const variables = [trunk, bias, adversarialHead, logitsHead];
+    const separate = (): tf.Scalar[] => [
+      r1Penalty({ discriminator: (input) => conditionalLogits({ adversarial: network(input).adversarial, labels }), real: x }),
+      classifierGradientPenalty({ classifier: (input) => network(input).logits, real: x, labels }),
+    ];
+    const shared = (): tf.Scalar[] => {
+      const { r1, creg } = sharedRealPenalties({ network, real: x, labels });
+      return [r1, creg];
+    };
+    const valuesOf = (terms: () => tf.Scalar[]): number[] => tf.tidy(() => terms().map((term) => valueOf(term)));
+    const gradientsOf = (terms: () => tf.Scalar[], weights: [number, number]): number[] =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const [first, second] = terms() as [tf.Scalar, tf.Scalar];
+          return tf.add(tf.mul(first, weights[0]), tf.mul(second, weights[1])) as tf.Scalar;
+        }, variables);
+        return names.flatMap((name) => Array.from((grads[name] as tf.Tensor).dataSync()));
+      });
+    const [r1, creg] = valuesOf(separate) as [number, number];
+    const [sharedR1, sharedCreg] = valuesOf(shared) as [number, number];
+    expect(r1).toBeGreaterThan(0.01);
+    expect(creg).toBeGreaterThan(1e-4);
+    expect(sharedR1).toBeCloseTo(r1, 5);
+    expect(sharedCreg / creg).toBeCloseTo(1, 5);
+    // Each weight separately, so that swapping the heads or the rows would show.
+    for (const weights of [
+      [1, 0],
+      [0, 1],
+      [1, 0.1],
+    ] as [number, number][]) {
+      const expected = gradientsOf(separate, weights);
+      const actual = gradientsOf(shared, weights);
+      const scale = Math.max(...expected.map(Math.abs));
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(Math.max(...actual.map((value, i) => Math.abs(value - (expected[i] as number)))) / scale).toBeLessThan(1e-5);
+    }
+    tf.dispose([x, labels, ...variables]);
+  });
+
   it('WGAN-GP is E(||∇D(x̂)|| − 1)² at the interpolates', () => {
     // D(x) = ½Σx², ∇D(x̂) = x̂.
     // Sample 1: real [2, 0], fake [0, 0], α = 0.25 -> x̂ = [0.5, 0], (0.5 − 1)² = 0.25.
@@ -149,6 +203,12 @@ describe('gradient penalties: bad input', () => {
     );
     expect(invalidArgumentMessage(() => classifierGradientPenalty({ classifier: (input) => input, real: x, labels: tf.zeros([4, 3]) }))).toBe(
       'classifierGradientPenalty: labels must be of shape [4, 2] (matching the output of classifier), got shape [4, 3].',
+    );
+    expect(invalidArgumentMessage(() => sharedRealPenalties({ network: (input) => ({ adversarial: input, logits: input }), real: x, labels: tf.zeros([3, 2]) }))).toBe(
+      'sharedRealPenalties: labels must be [4, d_c] (one row per sample of real), got shape [3, 2].',
+    );
+    expect(invalidArgumentMessage(() => sharedRealPenalties({ network: (input) => ({ adversarial: input, logits: tf.sum(input, -1) }), real: x, labels: tf.zeros([4, 2]) }))).toBe(
+      'sharedRealPenalties: the logits output of network must be of shape [8, 2] (matching labels, stacked twice), got shape [8].',
     );
     expect(invalidArgumentMessage(() => wganGradientPenalty({ discriminator: linear, real: x, fake: tf.zeros([3, 2]), alpha: tf.zeros([4]) }))).toBe(
       'wganGradientPenalty: fake must be of shape [4, 2] (matching real), got shape [3, 2].',

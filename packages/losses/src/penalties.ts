@@ -165,6 +165,65 @@ export function fakeClassifierGradientPenalty(inputs: FakeClassifierGradientPena
   });
 }
 
+/** The two heads of an integrated discriminator + classifier D* for a batch x. */
+export interface IntegratedOutputs {
+  /** The adversarial vector a(x), [batch, d_c]. */
+  readonly adversarial: tf.Tensor;
+  /** The class logits, [batch, d_c]; Q(x) = softmax(logits). */
+  readonly logits: tf.Tensor;
+}
+
+/** Inputs of {@link sharedRealPenalties}. */
+export interface SharedRealPenaltiesInputs {
+  /** D*: x ([batch, ...]) ↦ its two heads, each [batch, d_c]. */
+  readonly network: (x: tf.Tensor) => IntegratedOutputs;
+  /** Real data, [batch, ...]; treated as a constant input. */
+  readonly real: tf.Tensor;
+  /** The virtual labels c_r, one-hot [batch, d_c], held fixed. */
+  readonly labels: tf.Tensor;
+}
+
+/**
+ * VCAGAN's two penalties on real data with one forward and one backward pass of D*:
+ * `r1` = E||∇x (a(x)·c_r)||² ({@link r1Penalty} on the CAGAN logit) and `creg` =
+ * E||∇x (Q(x)·c_r)||² (Eq. 6, {@link classifierGradientPenalty}). Computed separately,
+ * they cost two forward passes and two backward passes, and their weight gradients two
+ * double-backward passes. Here the batch is stacked twice, the first copy read through the
+ * adversarial head and the second through the classifier head: the samples do not
+ * interact (no batch statistics in D*), so the input gradient of the sum holds each
+ * sample's gradient of each penalty. The values equal the separate functions' up to float
+ * rounding (tested); the step runs about a third fewer kernels in the discriminator phase.
+ */
+export function sharedRealPenalties(inputs: SharedRealPenaltiesInputs): { readonly r1: tf.Scalar; readonly creg: tf.Scalar } {
+  const caller = 'sharedRealPenalties';
+  expectFunction(caller, 'network', inputs.network);
+  const real = expectBatch(caller, 'real', inputs.real);
+  const batch = real.shape[0] as number;
+  const labels = expectTensor(caller, 'labels', inputs.labels, { rank: 2 });
+  if (labels.shape[0] !== batch) throw new InvalidArgumentError(caller, 'labels', `[${batch}, d_c] (one row per sample of real)`, `shape ${formatShape(labels.shape)}`);
+  return tf.tidy(() => {
+    expectFinite(caller, { real });
+    enableHigherOrderGradients();
+    const stackedLabels = tf.concat([labels, labels], 0);
+    // 1 on the rows read through the adversarial head, 0 on those read through the classifier.
+    const adversarialRows = tf.concat([tf.ones([batch]), tf.zeros([batch])]);
+    const classifierRows = tf.sub(1, adversarialRows);
+    const gradient = tf.grad((input: tf.Tensor) => {
+      const outputs = inputs.network(input);
+      const adversarial = expectTensor(caller, 'the adversarial output of network', outputs.adversarial, { shape: stackedLabels.shape, shapeSource: 'matching labels, stacked twice' });
+      const logits = expectTensor(caller, 'the logits output of network', outputs.logits, { shape: stackedLabels.shape, shapeSource: 'matching labels, stacked twice' });
+      const logit = tf.sum(tf.mul(adversarial, stackedLabels), -1);
+      const winning = tf.sum(tf.mul(tf.softmax(logits), stackedLabels), -1);
+      return tf.sum(tf.add(tf.mul(logit, adversarialRows), tf.mul(winning, classifierRows)));
+    })(tf.concat([real, real], 0));
+    const squares = tf.sum(tf.square(tf.reshape(gradient, [2 * batch, -1])), -1);
+    return {
+      r1: tf.div(tf.sum(tf.mul(squares, adversarialRows)), batch) as tf.Scalar,
+      creg: tf.div(tf.sum(tf.mul(squares, classifierRows)), batch) as tf.Scalar,
+    };
+  });
+}
+
 /** Inputs of {@link wganGradientPenalty}. */
 export interface WganGradientPenaltyInputs {
   /** The critic's value per sample. */

@@ -12,6 +12,7 @@ import {
   r1Penalty,
   r2Penalty,
   recentredArgmaxOneHot,
+  sharedRealPenalties,
   type AdversarialLossName,
 } from '@gantry/losses';
 import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type CnnTrunk, type MlpTrunk } from '@gantry/models';
@@ -166,6 +167,12 @@ export const vcagan: Recipe<VcaganOptions> = {
     const virtualLabels = (context: TermContext): tf.Tensor2D =>
       context.memo('virtualLabels', () => (o.recentre && warmingUp(context.step) ? recentredArgmaxOneHot(tf.softmax(realLogits(context))) : argmaxOneHot(realLogits(context))));
 
+    // With D* and both weights on, R1 and Eq. 6 come from one stacked forward and backward
+    // pass (the same values, a third fewer kernels); otherwise each from its own.
+    const shareRealPenalties = !separate && o.lambdaR1 !== 0 && o.lambdaCreg !== 0;
+    const realPenalties = (context: TermContext): { r1: tf.Scalar; creg: tf.Scalar } =>
+      context.memo('realPenalties', () => sharedRealPenalties({ network: (x) => discriminatorOutputs(D, x), real: context.batch.real, labels: virtualLabels(context) }));
+
     const terms: Readonly<Record<string, Term>> = {
       adversarial: (context) =>
         caganDiscriminatorLoss(
@@ -173,8 +180,12 @@ export const vcagan: Recipe<VcaganOptions> = {
           { adversarial: loss },
         ),
       cls: (context) => classificationLoss({ labels: context.batch.c, logits: fakeLogits(context) }),
-      creg: (context) => classifierGradientPenalty({ classifier: logitsOf, real: context.batch.real, labels: virtualLabels(context) }),
-      r1: (context) => r1Penalty({ discriminator: (x) => conditionalLogits({ adversarial: adversarialOf(x), labels: virtualLabels(context) }), real: context.batch.real }),
+      creg: shareRealPenalties
+        ? (context) => realPenalties(context).creg
+        : (context) => classifierGradientPenalty({ classifier: logitsOf, real: context.batch.real, labels: virtualLabels(context) }),
+      r1: shareRealPenalties
+        ? (context) => realPenalties(context).r1
+        : (context) => r1Penalty({ discriminator: (x) => conditionalLogits({ adversarial: adversarialOf(x), labels: virtualLabels(context) }), real: context.batch.real }),
       r2: (context) => r2Penalty({ discriminator: (x) => conditionalLogits({ adversarial: adversarialOf(x), labels: context.batch.c }), fake: fake(context) }),
       cregFake: (context) => fakeClassifierGradientPenalty({ classifier: logitsOf, fake: fake(context), labels: context.batch.c }),
     };
