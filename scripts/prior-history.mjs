@@ -21,6 +21,7 @@ function analyse(run) {
     .filter(Boolean)
     .map((line) => JSON.parse(line))
     .filter((entry) => entry.step > warmup);
+  if (history.length < 2) return { run, warmup, starvedFrom: null };
   const categories = history[0].prior.length;
   const starvedFrom = new Array(categories).fill(null);
   for (let i = 1; i < history.length; i++) {
@@ -38,6 +39,10 @@ function analyse(run) {
 
 for (const run of process.argv.slice(2)) {
   const { warmup, starvedFrom, final, step } = analyse(run);
+  if (starvedFrom === null) {
+    console.log(`${run}: fewer than two logged steps after the warm-up (${warmup}): nothing to read yet`);
+    continue;
+  }
   const starved = starvedFrom.map((from, k) => ({ k, from })).filter(({ from }) => from !== null);
   const alive = final.map((p, k) => ({ k, p })).filter(({ k }) => starvedFrom[k] === null);
   console.log(

@@ -151,6 +151,10 @@ describe('gantry', () => {
     expect((await gantry(cwd, 'train', '--batch-size', 'x')).err).toBe('gantry: --batch-size must be an integer >= 1, got "x".\n');
     expect((await gantry(cwd, 'train', '--backend', 'cuda')).err).toBe('gantry: --backend must be one of auto, tensorflow, webgpu, webgl, wasm, cpu, got "cuda".\n');
     expect((await gantry(cwd, 'train', '--generator-ema', '1')).err).toBe('gantry: --generator-ema must be a number > 0 and < 1, got "1".\n');
+    expect((await gantry(cwd, 'train', '--recentre')).err).toBe('gantry: --recentre re-centres the virtual labels during the prior warm-up: give --warmup-steps too.\n');
+    expect((await gantry(cwd, 'train', '--warmup-steps', '10', '--recentre-anneal-steps', '5')).err).toBe(
+      'gantry: --recentre-anneal-steps fades out the re-centring of --recentre: give --recentre (and --warmup-steps) too.\n',
+    );
     const existing = await gantry(cwd, 'train', ...TINY, '--steps', '5', '--out', 'runs/a');
     expect(existing.code).toBe(2);
     expect(existing.err).toBe(`gantry: ${join(cwd, 'runs/a')} already holds a run (config.json); pass --force to replace it, or --resume to continue it.\n`);

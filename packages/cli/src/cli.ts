@@ -31,6 +31,7 @@ export function program(io: Console): Command {
     .option('--lambda-creg-fake <x>', 'weight of the classifier penalty on generated data, E‖∇(1 − Q(x′)·c)²‖² (CGPGAN code; default 0)')
     .option('--warmup-steps <n>', 'VCAGAN: keep P(C) frozen for the first n steps (CGPGAN code; default 0, the paper)')
     .option('--recentre', 'VCAGAN: during the warm-up, take virtual labels from batch-re-centred Q(x) (CGPGAN code)')
+    .option('--recentre-anneal-steps <n>', 'VCAGAN with --recentre: fade the re-centring out over n steps after the warm-up instead of at once (Gantry; default 0)')
     .option('--classifier <kind>', 'VCAGAN: integrated (the paper’s D*, default) or separate (its own network and optimizer, CGPGAN code)')
     .option('--latent-dim <n>', 'd_z (default 16 for points, 128 for images)')
     .option('--categories <n>', 'd_c (default 8 for points, 16 for images)')

@@ -78,6 +78,7 @@ export interface TrainFlags {
   readonly lambdaCregFake?: string;
   readonly warmupSteps?: string;
   readonly recentre?: boolean;
+  readonly recentreAnnealSteps?: string;
   readonly classifier?: string;
   readonly latentDim?: string;
   readonly categories?: string;
@@ -142,6 +143,10 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   if (flags.recentre === true) {
     if (recipeOptions.warmupSteps === undefined || recipeOptions.warmupSteps === 0) throw new FlagError('--recentre re-centres the virtual labels during the prior warm-up: give --warmup-steps too.');
     recipeOptions.recentre = true;
+  }
+  optional('recentre-anneal-steps', 'recentreAnnealSteps', flags.recentreAnnealSteps, { min: 0, integer: true });
+  if (recipeOptions.recentreAnnealSteps !== undefined && recipeOptions.recentreAnnealSteps !== 0 && recipeOptions.recentre !== true) {
+    throw new FlagError('--recentre-anneal-steps fades out the re-centring of --recentre: give --recentre (and --warmup-steps) too.');
   }
   if (flags.classifier !== undefined) recipeOptions.classifier = oneOf('classifier', flags.classifier, ['integrated', 'separate']);
   optional('latent-dim', 'latentDim', flags.latentDim, { min: 1, integer: true });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkGradients, createRandom } from '@gantry/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { argmaxOneHot, caganDiscriminatorLoss, caganGeneratorLoss, conditionalLogits, logisticLoss } from './index.js';
+import { argmaxOneHot, caganDiscriminatorLoss, caganGeneratorLoss, conditionalLogits, logisticLoss, recentredArgmaxOneHot } from './index.js';
 import { invalidArgumentMessage, TESTED_BACKENDS, useBackend, valueOf } from '@gantry/backend/testing';
 
 describe.each(TESTED_BACKENDS)('CAGAN losses on %s', (backend) => {
@@ -80,6 +80,23 @@ describe.each(TESTED_BACKENDS)('CAGAN losses on %s', (backend) => {
     const ones = argmaxOneHot(single);
     expect(ones.arraySync()).toEqual([[1], [1]]);
     tf.dispose([q, labels, gradient, single, ones]);
+  });
+
+  it('recentredArgmaxOneHot subtracts strength × the batch mean before the argmax', () => {
+    // Column means [0.6833, 0.3167]. Strength 1: [−0.083, 0.083], [−0.133, 0.133], [0.217, −0.217]
+    // → 1, 1, 0. Strength 0.5: [0.258, 0.242], [0.208, 0.292], [0.558, −0.058] → 0, 1, 0. Strength 0: 0, 0, 0.
+    const q = tf.tensor2d([
+      [0.6, 0.4],
+      [0.55, 0.45],
+      [0.9, 0.1],
+    ]);
+    const winners = (strength?: number): number[] => tf.tidy(() => (recentredArgmaxOneHot(q, strength).arraySync() as number[][]).map((row) => row.indexOf(1)));
+    expect(winners()).toEqual([1, 1, 0]);
+    expect(winners(1)).toEqual([1, 1, 0]);
+    expect(winners(0.5)).toEqual([0, 1, 0]);
+    expect(winners(0)).toEqual([0, 0, 0]);
+    expect(invalidArgumentMessage(() => recentredArgmaxOneHot(q, 1.5))).toBe('recentredArgmaxOneHot: strength must be a finite number in [0, 1], got 1.5.');
+    q.dispose();
   });
 });
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { expectFinite, expectTensor, formatShape, InvalidArgumentError } from '@gantry/backend';
+import { expectFinite, expectNumber, expectTensor, formatShape, InvalidArgumentError } from '@gantry/backend';
 import { adversarialLoss, type AdversarialLossSpec } from './adversarial.js';
 
 /** Options of the CAGAN losses. */
@@ -55,12 +55,17 @@ export function argmaxOneHot(q: tf.Tensor): tf.Tensor2D {
  * favours the categories the batch under-uses, so every category keeps winning some real
  * samples, and none loses all its real data while the classifier is still untrained.
  * A constant for differentiation, like {@link argmaxOneHot}.
+ *
+ * `strength` s in [0, 1] subtracts s·mean_batch(q) instead (Gantry's, for a gradual end of
+ * the warm-up): 1 is the CGPGAN code's re-centring, 0 the plain argmax of Algorithm 1.
  */
-export function recentredArgmaxOneHot(q: tf.Tensor): tf.Tensor2D {
+export function recentredArgmaxOneHot(q: tf.Tensor, strength = 1): tf.Tensor2D {
+  const s = expectNumber('recentredArgmaxOneHot', 'strength', strength, { min: 0, max: 1 });
   return tf.tidy(() => {
     const probabilities = expectMatrix('recentredArgmaxOneHot', 'q', q);
     const width = probabilities.shape[1];
-    return argmaxOneHot(tf.add(tf.sub(probabilities, tf.mean(probabilities, 0, true)), 1 / width));
+    const mean = tf.mean(probabilities, 0, true);
+    return argmaxOneHot(tf.add(tf.sub(probabilities, s === 1 ? mean : tf.mul(mean, s)), 1 / width));
   });
 }
 

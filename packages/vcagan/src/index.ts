@@ -6,4 +6,4 @@
  *
  * @packageDocumentation
  */
-export { vcagan, type VcaganOptions } from './vcagan.js';
+export { recentreStrength, vcagan, type VcaganOptions } from './vcagan.js';

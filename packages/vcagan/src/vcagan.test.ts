@@ -6,7 +6,7 @@ import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { parameterCount, trainableVariables } from '@gantry/models';
 import { createTrainer, mixtureSource, type Phase, type RecipeSetup, type StepBatch, type Term, type TermContext, type Trainer } from '@gantry/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { vcagan, type VcaganOptions } from './index.js';
+import { recentreStrength, vcagan, type VcaganOptions } from './index.js';
 
 const TINY = { units: 8, layers: 2, categories: 3, latentDim: 4 } as const;
 
@@ -39,7 +39,7 @@ function termsOf(setup: RecipeSetup): Record<string, Term> {
 }
 
 /** The quantities of Algorithm 1, computed here from the networks' raw outputs in float64, without @gantry/losses. */
-function independentTerms(setup: RecipeSetup, real: number[][], c: number[], generatorInput: tf.Tensor2D, options: { readonly recentre: boolean }) {
+function independentTerms(setup: RecipeSetup, real: number[][], c: number[], generatorInput: tf.Tensor2D, options: { readonly recentre: boolean | number }) {
   const separate = 'classifier' in setup.networks;
   const D = network(setup, 'discriminator');
   const run = (x: number[][]): { adversarial: number[][]; logits: number[][] } =>
@@ -65,7 +65,9 @@ function independentTerms(setup: RecipeSetup, real: number[][], c: number[], gen
   const width = probabilities[0]?.length ?? 0;
   const columnMeans = Array.from({ length: width }, (_, k) => mean(probabilities.map((row) => row[k] as number)));
   const rawLabels = probabilities.map(argmax);
-  const virtual = options.recentre ? probabilities.map((row) => argmax(row.map((p, k) => p - (columnMeans[k] as number) + 1 / width))) : rawLabels;
+  // The strength of the re-centring: true is 1, false is 0 (the plain argmax).
+  const strength = options.recentre === true ? 1 : options.recentre === false ? 0 : options.recentre;
+  const virtual = strength > 0 ? probabilities.map((row) => argmax(row.map((p, k) => p - strength * (columnMeans[k] as number) + 1 / width))) : rawLabels;
   // E_i ||∇x f_i||² by central differences, one axis at a time (the networks treat samples independently).
   const squaredSlope = (x: number[][], f: (outputs: { adversarial: number[][]; logits: number[][] }, i: number) => number): number => {
     const h = 1e-3;
@@ -93,9 +95,9 @@ function independentTerms(setup: RecipeSetup, real: number[][], c: number[], gen
 }
 
 /** Builds a tiny VCAGAN and a batch of 6 with codes c that differ from the virtual labels. */
-function tinyCase(options: VcaganOptions) {
+function tinyCase(options: VcaganOptions, dataSeed = 3) {
   const setup = vcagan.build({ sampleShape: [2], classes: undefined }, { ...TINY, ...options }, 2);
-  const random = createRandom(3);
+  const random = createRandom(dataSeed);
   const real = tf.tidy(() => tf.mul(random.normal([6, 2]), 2).arraySync() as number[][]);
   const c = [0, 1, 2, 2, 1, 0];
   const z = random.normal([6, 4]) as tf.Tensor2D;
@@ -193,6 +195,28 @@ describe('the VCAGAN recipe', () => {
     [0.65, 0.25, 0.1].forEach((observed, k) => expect(moved[k]).toBeCloseTo(0.999 / 3 + 0.001 * observed, 9));
     q.dispose();
     dispose();
+  });
+
+  it('recentreAnnealSteps fades the re-centring out linearly after the warm-up', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map((step) => recentreStrength(step, 2, 4))).toEqual([1, 1, 0.75, 0.5, 0.25, 0, 0]);
+    expect([2, 3].map((step) => recentreStrength(step, 2, 0))).toEqual([1, 0]);
+    // Data seed 5: strengths 0, 0.5 and 1 give three different labellings of this batch.
+    const { setup, real, c, batch, dispose } = tinyCase({ warmupSteps: 2, recentre: true, recentreAnnealSteps: 4 }, 5);
+    const [full, half, plain] = [1, 0.5, 0].map((strength) => independentTerms(setup, real, c, batch.generatorInput, { recentre: strength }));
+    // Half strength must label this batch differently from both ends, or the test could not tell.
+    expect(half?.virtual).not.toEqual(full?.virtual);
+    expect(half?.virtual).not.toEqual(plain?.virtual);
+    const terms = termsOf(setup);
+    tf.tidy(() => {
+      const at = (step: number): number => ((terms.adversarial as Term)(contextFor(setup, batch, step)).dataSync()[0] as number);
+      expect(at(2)).toBeCloseTo(full?.adversarial as number, 5);
+      expect(at(4)).toBeCloseTo(half?.adversarial as number, 5);
+      expect(at(6)).toBeCloseTo(plain?.adversarial as number, 5);
+    });
+    dispose();
+    expect(() => vcagan.build({ sampleShape: [2], classes: undefined }, { ...TINY, recentreAnnealSteps: 5 }, 1)).toThrow(
+      'vcagan.build: options.recentreAnnealSteps must be 0 unless options.recentre is true (it fades the re-centring out), got 5.',
+    );
   });
 
   it('resumes exactly across the end of the warm-up: 6 steps straight equal 2, a snapshot, a fresh trainer, 4 more', () => {

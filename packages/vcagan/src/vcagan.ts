@@ -54,6 +54,13 @@ export interface VcaganOptions {
    */
   readonly recentre?: boolean;
   /**
+   * With `recentre`: after the warm-up, fade the re-centring out over this many steps
+   * instead of switching it off at once: the batch mean is subtracted with strength
+   * 1 − (t − warmupSteps)/recentreAnnealSteps (see {@link recentreStrength}). Gantry's, not
+   * the CGPGAN code's. Default 0 (the switch).
+   */
+  readonly recentreAnnealSteps?: number;
+  /**
    * `'integrated'`: the paper's D*, one trunk with an adversarial head and a classifier head.
    * `'separate'`: a discriminator and a classifier Q as two networks with their own optimizers
    * (CGPGAN code); Q trains on `cls`, `creg` and `cregFake` in its own phase. Default `'integrated'`.
@@ -87,6 +94,7 @@ const DEFAULTS: Required<VcaganOptions> = {
   lambdaCregFake: 0,
   warmupSteps: 0,
   recentre: false,
+  recentreAnnealSteps: 0,
   classifier: 'integrated',
   latentDim: 0,
   categories: 0,
@@ -96,6 +104,17 @@ const DEFAULTS: Required<VcaganOptions> = {
   layers: 4,
   channels: [64, 128],
 };
+
+/**
+ * How strongly VCAGAN re-centres the virtual labels at step t (1-based): 1 during the
+ * warm-up (t ≤ warmupSteps), then falling linearly to 0 over `annealSteps` steps (0 at once
+ * when annealSteps is 0). The argument of {@link recentredArgmaxOneHot}.
+ */
+export function recentreStrength(step: number, warmupSteps: number, annealSteps: number): number {
+  if (step <= warmupSteps) return 1;
+  if (step > warmupSteps + annealSteps) return 0;
+  return 1 - (step - warmupSteps) / annealSteps;
+}
 
 /** The classifier's terms; with a separate classifier they form their own phase. */
 const CLASSIFIER_TERMS = ['cls', 'creg', 'cregFake'] as const;
@@ -136,6 +155,8 @@ export const vcagan: Recipe<VcaganOptions> = {
     if (o.classifier !== 'integrated' && o.classifier !== 'separate') throw new InvalidArgumentError(caller, 'options.classifier', "'integrated' or 'separate'", JSON.stringify(o.classifier));
     if (typeof o.recentre !== 'boolean') throw new InvalidArgumentError(caller, 'options.recentre', 'true or false', JSON.stringify(o.recentre));
     const warmupSteps = expectNumber(caller, 'options.warmupSteps', o.warmupSteps, { min: 0, integer: true });
+    const annealSteps = expectNumber(caller, 'options.recentreAnnealSteps', o.recentreAnnealSteps, { min: 0, integer: true });
+    if (annealSteps > 0 && !o.recentre) throw new InvalidArgumentError(caller, 'options.recentreAnnealSteps', '0 unless options.recentre is true (it fades the re-centring out)', String(annealSteps));
     const latentDim = o.latentDim > 0 ? o.latentDim : images ? 128 : 16;
     const categories = o.categories > 0 ? o.categories : images ? 16 : 8;
     const loss = adversarialLoss(o.adversarial, caller, 'options.adversarial');
@@ -165,7 +186,10 @@ export const vcagan: Recipe<VcaganOptions> = {
       separate ? context.memo('fakeLogits', () => logitsOf(fake(context))) : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).logits;
     const warmingUp = (step: number): boolean => step <= warmupSteps;
     const virtualLabels = (context: TermContext): tf.Tensor2D =>
-      context.memo('virtualLabels', () => (o.recentre && warmingUp(context.step) ? recentredArgmaxOneHot(tf.softmax(realLogits(context))) : argmaxOneHot(realLogits(context))));
+      context.memo('virtualLabels', () => {
+        const strength = o.recentre ? recentreStrength(context.step, warmupSteps, annealSteps) : 0;
+        return strength > 0 ? recentredArgmaxOneHot(tf.softmax(realLogits(context)), strength) : argmaxOneHot(realLogits(context));
+      });
 
     // With D* and both weights on, R1 and Eq. 6 come from one stacked forward and backward
     // pass (the same values, a third fewer kernels); otherwise each from its own.
