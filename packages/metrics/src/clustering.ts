@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '@gantry/backend';
+import { maximumWeightMatching } from './matching.js';
 
 function expectLabels(caller: string, argument: string, labels: ArrayLike<number>): void {
   for (let i = 0; i < labels.length; i++) {
@@ -82,4 +83,25 @@ export function normalizedMutualInformation(predicted: ArrayLike<number>, truth:
   const ht = entropy(truthCounts.values(), n);
   if (hp === 0 && ht === 0) return 1;
   return Math.max(0, Math.min(1, mutual / ((hp + ht) / 2)));
+}
+
+/**
+ * Clustering accuracy with the best one-to-one matching (ClusterGAN's ACC): each predicted
+ * cluster is matched to at most one true class and each class to at most one cluster, by
+ * {@link maximumWeightMatching} on the contingency table, and the accuracy is the fraction
+ * of points whose cluster is matched to their class. With more clusters than classes, the
+ * unmatched clusters' points count as errors: a split class costs what its smaller part holds.
+ */
+export function oneToOneAccuracy(predicted: ArrayLike<number>, truth: ArrayLike<number>): number {
+  expectPaired('oneToOneAccuracy', predicted, truth);
+  const table = contingency(predicted, truth);
+  const clusters = [...table.keys()];
+  const classes = [...new Set(Array.from(truth))];
+  const weights = clusters.map((cluster) => classes.map((label) => (table.get(cluster) as Map<number, number>).get(label) ?? 0));
+  const assignment = maximumWeightMatching(weights);
+  let correct = 0;
+  assignment.forEach((column, row) => {
+    if (column >= 0) correct += (weights[row] as number[])[column] as number;
+  });
+  return correct / predicted.length;
 }

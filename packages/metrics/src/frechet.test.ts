@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { featureMoments, frechetDistance, frechetDistanceFromMoments, maximumWeightMatching, oneToOneAccuracy, symmetricEigen } from './index.js';
+/** n samples of dimension d from N(0, 1) (mulberry32 and Box-Muller, no TF.js), each mapped by `transform`. */
+function gaussianSamples(seed: number, n: number, d: number, transform: (x: number[]) => number[]): Float64Array {
+  let state = seed >>> 0;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+  };
+  const normal = (): number => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const out = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) out.set(transform(Array.from({ length: d }, normal)), i * d);
+  return out;
+}
+
+describe('frechetDistance', () => {
+  const d = 3;
+  const base = gaussianSamples(1, 400, d, (x) => [x[0] as number, (x[0] as number) * 0.5 + (x[1] as number), (x[2] as number) * 2 - (x[1] as number)]);
+
+  it('is 0 for a set against itself, and ||δ||² for the set moved by δ', () => {
+    expect(frechetDistance({ values: base, dimension: d }, { values: base, dimension: d })).toBeLessThan(1e-9);
+    const moved = base.map((value, i) => value + [1, -2, 0.5][i % d]!);
+    expect(frechetDistance({ values: base, dimension: d }, { values: moved, dimension: d })).toBeCloseTo(1 + 4 + 0.25, 9);
+  });
+
+  it('is ||μ||² + tr Σ for the set against twice itself', () => {
+    const moments = featureMoments({ values: base, dimension: d });
+    const doubled = base.map((value) => 2 * value);
+    let expected = 0;
+    for (let j = 0; j < d; j++) expected += (moments.mean[j] as number) ** 2 + (moments.covariance[j * d + j] as number);
+    expect(frechetDistance({ values: base, dimension: d }, { values: doubled, dimension: d })).toBeCloseTo(expected, 8);
+  });
+
+  it('matches the closed form for 2 × 2 covariances that do not commute', () => {
+    // tr (Σa^½ Σb Σa^½)^½ = sqrt(tr(Σa Σb) + 2 sqrt(det Σa det Σb)) in two dimensions.
+    const a = { mean: Float64Array.from([0, 1]), covariance: Float64Array.from([2, 0.6, 0.6, 1]), count: 10 };
+    const b = { mean: Float64Array.from([1, -1]), covariance: Float64Array.from([0.5, -0.3, -0.3, 3]), count: 10 };
+    const traceProduct = 2 * 0.5 + 0.6 * -0.3 + 0.6 * -0.3 + 1 * 3;
+    const determinants = (2 * 1 - 0.36) * (0.5 * 3 - 0.09);
+    const expected = 1 + 4 + 3 + 3.5 - 2 * Math.sqrt(traceProduct + 2 * Math.sqrt(determinants));
+    expect(frechetDistanceFromMoments(a, b)).toBeCloseTo(expected, 10);
+    expect(frechetDistanceFromMoments(b, a)).toBeCloseTo(expected, 10);
+  });
+
+  it('grows with the difference between the distributions', () => {
+    const near = gaussianSamples(2, 400, d, (x) => x.map((v) => v * 1.1));
+    const far = gaussianSamples(3, 400, d, (x) => x.map((v) => v * 3 + 2));
+    const reference = gaussianSamples(4, 400, d, (x) => x);
+    const distance = (values: Float64Array): number => frechetDistance({ values: reference, dimension: d }, { values, dimension: d });
+    expect(distance(near)).toBeLessThan(0.3);
+    expect(distance(far)).toBeGreaterThan(10);
+  });
+
+  it('names a bad argument', () => {
+    expect(() => frechetDistance({ values: [1, 2, 3], dimension: 2 }, { values: [1, 2], dimension: 2 })).toThrow('featureMoments: features.values must be a multiple of dimension 2 values, got 3.');
+    expect(() => frechetDistance({ values: [1, 2, 3, 4], dimension: 2 }, { values: [1, 2, 3, 4, 5, 6], dimension: 3 })).toThrow('frechetDistance: b.dimension must be 2 (as a), got 3.');
+    expect(() => featureMoments({ values: [1, Number.NaN, 3, 4], dimension: 2 })).toThrow('featureMoments: features.values[1] must be a finite number, got NaN.');
+  });
+});
+
+describe('symmetricEigen', () => {
+  it('decomposes a symmetric matrix: A = V diag(λ) Vᵀ', () => {
+    const n = 4;
+    const a = [4, 1, -2, 0.5, 1, 3, 0, 1, -2, 0, 5, -1, 0.5, 1, -1, 2];
+    const { values, vectors } = symmetricEigen(a, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += (vectors[i * n + k] as number) * (values[k] as number) * (vectors[j * n + k] as number);
+        expect(sum).toBeCloseTo(a[i * n + j] as number, 10);
+      }
+    }
+    expect([...values].reduce((x, y) => x + y, 0)).toBeCloseTo(4 + 3 + 5 + 2, 10);
+  });
+});
+
+describe('maximumWeightMatching and oneToOneAccuracy', () => {
+  it('finds the best assignment where the greedy one is worse', () => {
+    // Greedy takes (0, 0) = 3 and ends at 4; the best is (0, 1) + (1, 0) + (2, 2) = 5.
+    expect(maximumWeightMatching([
+      [3, 1, 0],
+      [3, 0, 0],
+      [0, 0, 1],
+    ])).toEqual([1, 0, 2]);
+    // More rows than columns: one row is left out.
+    expect(maximumWeightMatching([[1, 5], [4, 0], [2, 2]])).toEqual([1, 0, -1]);
+    expect(maximumWeightMatching([])).toEqual([]);
+  });
+
+  it('oneToOneAccuracy matches each category to at most one class', () => {
+    // Categories 0 and 2 take classes 0 and 1; category 1 (one of each) gets no class: 4 of 6.
+    expect(oneToOneAccuracy([0, 0, 1, 1, 2, 2], [0, 0, 0, 1, 1, 1])).toBeCloseTo(4 / 6, 12);
+    // A permutation of the labels is a perfect clustering.
+    expect(oneToOneAccuracy([2, 2, 0, 0, 1], [0, 0, 1, 1, 2])).toBe(1);
+  });
+});
