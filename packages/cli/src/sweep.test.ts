@@ -152,6 +152,24 @@ describe('gantry sweep: runs', () => {
     expect(await readFile(join(cwd, 'sweep/sweep.md'), 'utf8')).toContain('(1 not finished)');
   });
 
+  it('with more steps in the grid, it extends finished cells exactly; with fewer, it refuses', async () => {
+    const grid = JSON.parse(await readFile(join(cwd, 'grid.json'), 'utf8'));
+    await writeFile(join(cwd, 'longer.json'), JSON.stringify({ ...grid, base: { ...grid.base, steps: 40 }, configurations: { paper: grid.configurations.paper }, seeds: [1] }));
+    const { code, err } = await gantry(cwd, 'sweep', '--grid', 'longer.json', '--out', 'sweep');
+    expect(code, err).toBe(0);
+    const cell = join(cwd, 'sweep/paper/seed1');
+    expect(await readFile(join(cwd, 'sweep/logs/paper-seed1.log'), 'utf8')).toContain(`$ gantry train --out ${cell} --resume --steps 40`);
+    const extended = JSON.parse(await readFile(join(cell, 'summary.json'), 'utf8'));
+    expect(extended.step).toBe(40);
+    // The same 40 steps in one run.
+    const straight = await gantry(cwd, 'train', '--backend', 'cpu', '--units', '8', '--layers', '2', '--steps', '40', '--checkpoint-every', '10', '--sample-every', '1000', '--log-every', '10', '--lambda-creg', '0.1', '--seed', '1', '--out', 'straight40');
+    expect(straight.code, straight.err).toBe(0);
+    expect(extended.prior).toEqual(JSON.parse(await readFile(join(cwd, 'straight40/summary.json'), 'utf8')).prior);
+    const shorter = await gantry(cwd, 'sweep', '--grid', 'grid.json', '--out', 'sweep', '--report-only');
+    expect(shorter.code).toBe(2);
+    expect(shorter.err).toContain(`${cell} holds a longer run (40 steps) than configuration paper asks for (30)`);
+  }, 180_000);
+
   it('refuses a run folder that holds another configuration', async () => {
     await writeFile(join(cwd, 'other.json'), JSON.stringify({ base: { backend: 'cpu', steps: 20 }, configurations: { paper: {} }, seeds: [1] }));
     const { code, err } = await gantry(cwd, 'sweep', '--grid', 'other.json', '--out', 'sweep');

@@ -223,10 +223,20 @@ function comparable(config: RunConfig): string {
   return canonical(Object.fromEntries(Object.entries({ ...config, mixture: config.mixture ?? null }).filter(([key]) => !CADENCE.includes(key))));
 }
 
-/** Where a cell stands: finished (summary at the last step), resumable (a checkpoint), or to start. */
-export async function cellState(cell: SweepCell): Promise<'finished' | 'resumable' | 'fresh'> {
+/**
+ * Where a cell stands: finished (summary at the last step), resumable (a checkpoint),
+ * extendable (a shorter run of the same configuration: the grid asks for more steps, and
+ * exact resume continues it as if it had been run to them), or to start.
+ */
+export async function cellState(cell: SweepCell): Promise<'finished' | 'resumable' | 'extendable' | 'fresh'> {
   const saved = await readJson<RunConfig>(join(cell.run, 'config.json'));
   if (saved === undefined) return 'fresh';
+  if (comparable({ ...saved, steps: cell.config.steps }) === comparable(cell.config) && saved.steps !== cell.config.steps) {
+    if (saved.steps > cell.config.steps) {
+      throw new FlagError(`${cell.run} holds a longer run (${saved.steps} steps) than configuration ${cell.configuration} asks for (${cell.config.steps}); remove it or give the sweep another --out.`);
+    }
+    if (await exists(join(cell.run, 'checkpoints', 'latest.json'))) return 'extendable';
+  }
   if (comparable(saved) !== comparable(cell.config)) {
     const differing = Object.keys({ ...saved, ...cell.config }).find((key) => !CADENCE.includes(key) && canonical((saved as unknown as Record<string, unknown>)[key] ?? null) !== canonical((cell.config as unknown as Record<string, unknown>)[key] ?? null));
     throw new FlagError(`${cell.run} holds a run of another configuration (${differing ?? 'config.json'} differs from configuration ${cell.configuration}); remove it or give the sweep another --out.`);
@@ -356,7 +366,8 @@ export interface SweepOptions {
 /**
  * Runs every unfinished cell as its own `gantry train` process, `parallel` at a time: a
  * cell with a checkpoint resumes (`--resume`), a finished one is skipped, so running the
- * same sweep again continues it. Writes `sweep.json` after every cell and `sweep.md` at
+ * same sweep again continues it; a cell that finished fewer steps than the grid now asks
+ * for is extended (`--resume --steps N`). Writes `sweep.json` after every cell and `sweep.md` at
  * the end; each cell's output goes to `logs/<configuration>-seed<seed>.log`.
  */
 export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
@@ -411,8 +422,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const queue = options.reportOnly === true ? [] : cells.map((_, i) => i).filter((i) => states[i] !== 'finished');
   const runCell = async (index: number): Promise<void> => {
     const cell = cells[index] as SweepCell;
-    const resume = (await cellState(cell)) === 'resumable';
-    const args = resume ? ['train', '--out', cell.run, '--resume'] : ['train', ...cell.args, '--out', cell.run, '--force'];
+    const state = await cellState(cell);
+    const args =
+      state === 'resumable'
+        ? ['train', '--out', cell.run, '--resume']
+        : state === 'extendable'
+          ? ['train', '--out', cell.run, '--resume', '--steps', String(cell.config.steps)]
+          : ['train', ...cell.args, '--out', cell.run, '--force'];
     const log = createWriteStream(join(out, 'logs', `${cell.configuration}-seed${cell.seed}.log`), { flags: 'a' });
     log.write(`$ gantry ${args.join(' ')}\n`);
     running.set(index, `${cell.configuration} seed ${cell.seed}`);
