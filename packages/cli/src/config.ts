@@ -25,7 +25,7 @@ export type DatasetName = (typeof DATASETS)[number];
  */
 export const PRESETS = {
   paper: { steps: 50_000, units: 512, layers: 4, batchSize: 32 },
-  quick: { steps: 8_000, units: 128, layers: 4, batchSize: 32 },
+  quick: { steps: 10_000, units: 128, layers: 4, batchSize: 32 },
 } as const;
 export type PresetName = keyof typeof PRESETS;
 
