@@ -23,7 +23,7 @@ export interface Console {
   readonly cwd: string;
 }
 
-/** One line saying which VCAGAN this is: the paper's text, or which of the author's later options are on. */
+/** One line saying which VCAGAN this is: the paper's text, or which options beyond it are on. */
 export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'generatorEma'>): string {
   const options = config.recipeOptions;
   const departures = [
@@ -31,10 +31,11 @@ export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'gen
     typeof options.lambdaR2 === 'number' && options.lambdaR2 > 0 ? `R2 on generated data (${options.lambdaR2})` : '',
     typeof options.lambdaCregFake === 'number' && options.lambdaCregFake > 0 ? `the classifier penalty on generated data (${options.lambdaCregFake})` : '',
     options.classifier === 'separate' ? 'a separate classifier' : '',
+    typeof options.categories === 'number' ? `d_c = ${options.categories}` : '',
     config.generatorEma === null ? '' : `samples from an EMA (${config.generatorEma}) of the generator's weights`,
   ].filter(Boolean);
   if (departures.length === 0) return "VCAGAN as the paper's text (Algorithm 1)";
-  return `VCAGAN with ${departures.join(', ')}: options from the paper author's later code, not the paper's text (docs/results/gaussian.md compares them)`;
+  return `VCAGAN with ${departures.join(', ')}: not the paper's text (docs/results/gaussian.md says where each option comes from and compares them)`;
 }
 
 

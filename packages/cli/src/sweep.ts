@@ -446,7 +446,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
     progress.delete(index);
     const ok = code === 0 && (await cellState(cell)) === 'finished';
     if (!ok) failed += 1;
-    records[index] = await recordOf(cell, out, ok ? 'finished' : 'failed', ok ? null : code, { started: begin, ended: Date.now() });
+    // A resumed or extended cell ran only its last part in this process: its time is the whole run's, from its logged step rates.
+    const wholeRun = ok && state !== 'fresh' ? await trainingSeconds(cell.run) : null;
+    records[index] = await recordOf(cell, out, ok ? 'finished' : 'failed', ok ? null : code, { started: begin, ended: Date.now(), ...(wholeRun === null ? {} : { seconds: Math.round(wholeRun * 10) / 10 }) });
     await save();
     const record = records[index] as SweepCellRecord;
     const verdict = ok ? (record.recovered === null ? 'finished' : record.recovered ? 'recovered' : 'not recovered') : `FAILED (exit ${code}, see logs/${cell.configuration}-seed${cell.seed}.log)`;
