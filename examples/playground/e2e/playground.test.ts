@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACTS, CHROMIUM_ARGS, launch, pageState, press, serve, waitForState, type PageState } from './support.js';
+import { DEFAULT_CONFIG } from '../src/config.js';
 
 const run = promisify(execFile);
 let server: Awaited<ReturnType<typeof serve>>;
@@ -62,7 +63,7 @@ describe('the playground on WebGPU (auto picks it first)', () => {
     const early = await waitForState(page, (state) => state.step >= 4 && state.scatterUpdates >= 2, '4 steps');
     const trained = await waitForState(page, (state) => state.step >= early.step + 4 && state.scatterUpdates > early.scatterUpdates, '4 more steps');
     expectFiniteChangingLosses(trained);
-    expectDistribution(trained.prior, 8);
+    expectDistribution(trained.prior, DEFAULT_CONFIG.categories);
     expect(trained.stepsPerSecond).toBeGreaterThan(0);
     // The scatter was redrawn with new samples: the canvas holds coloured points.
     const colouredPixels = await page.$eval('#scatter', (canvas) => {
@@ -101,7 +102,7 @@ describe('the playground on WebGPU (auto picks it first)', () => {
     expect(restored.step).toBe(paused.step);
     // The charts continue: the saved history comes back with the run.
     expect(restored.history).toEqual(resumed.history.filter((record) => record.step <= paused.step));
-    expectDistribution(restored.prior, 8);
+    expectDistribution(restored.prior, DEFAULT_CONFIG.categories);
     await press(page, 'resume');
     const again = await waitForState(page, (state) => state.step >= paused.step + 3, 'steps after restore');
     await press(page, 'pause');
@@ -169,7 +170,7 @@ describe('the fall-backs, asked for by name', () => {
     const trained = await waitForState(page, (state) => state.step >= 6 && state.scatterUpdates >= 2, '6 steps');
     await press(page, 'pause');
     expectFiniteChangingLosses(trained);
-    expectDistribution(trained.prior, 8);
+    expectDistribution(trained.prior, DEFAULT_CONFIG.categories);
     await page.screenshot({ path: join(ARTIFACTS, 'webgl.png') });
     await page.close();
   });

@@ -22,6 +22,7 @@ const ui = {
   lambdaCreg: element<HTMLInputElement>('lambda-creg'),
   warmupSteps: element<HTMLInputElement>('warmup-steps'),
   recentre: element<HTMLInputElement>('recentre'),
+  recentreAnnealSteps: element<HTMLInputElement>('recentre-anneal-steps'),
   categories: element<HTMLInputElement>('categories'),
   learningRate: element<HTMLInputElement>('learning-rate'),
   seed: element<HTMLInputElement>('seed'),
@@ -204,6 +205,7 @@ function readConfig(): PlaygroundConfig {
     lambdaCreg: numberField(ui.lambdaCreg, 'λ_creg', false),
     warmupSteps: numberField(ui.warmupSteps, 'prior warm-up', true),
     recentre: ui.recentre.checked,
+    recentreAnnealSteps: numberField(ui.recentreAnnealSteps, 're-centring fade-out', true),
     generatorEma: shownEma,
     categories: numberField(ui.categories, 'd_c', true),
     learningRate: numberField(ui.learningRate, 'learning rate', false),
@@ -219,6 +221,7 @@ function showConfig(config: PlaygroundConfig): void {
   ui.lambdaCreg.value = String(config.lambdaCreg);
   ui.warmupSteps.value = String(config.warmupSteps);
   ui.recentre.checked = config.recentre;
+  ui.recentreAnnealSteps.value = String(config.recentreAnnealSteps);
   shownEma = config.generatorEma;
   ui.categories.value = String(config.categories);
   ui.learningRate.value = String(config.learningRate);
@@ -233,7 +236,7 @@ function showConfig(config: PlaygroundConfig): void {
 }
 
 function enableVcaganFields(recipe: string): void {
-  for (const field of [ui.lambdaCreg, ui.warmupSteps, ui.recentre]) field.disabled = recipe !== 'vcagan';
+  for (const field of [ui.lambdaCreg, ui.warmupSteps, ui.recentre, ui.recentreAnnealSteps]) field.disabled = recipe !== 'vcagan';
 }
 
 /** URL parameters override the defaults, so a configuration can be shared as a link. */
@@ -264,6 +267,7 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
       lambdaCreg: number('lambdaCreg', DEFAULT_CONFIG.lambdaCreg),
       warmupSteps: number('warmupSteps', DEFAULT_CONFIG.warmupSteps),
       recentre: flag('recentre', DEFAULT_CONFIG.recentre),
+      recentreAnnealSteps: number('recentreAnnealSteps', DEFAULT_CONFIG.recentreAnnealSteps),
       generatorEma: params.get('generatorEma') === 'none' ? null : number('generatorEma', DEFAULT_CONFIG.generatorEma ?? 0.999),
       categories: number('categories', DEFAULT_CONFIG.categories),
       learningRate: number('learningRate', DEFAULT_CONFIG.learningRate),

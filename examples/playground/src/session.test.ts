@@ -15,6 +15,8 @@ describe('validateConfig', () => {
     [{ lambdaCreg: -1 }, 'lambdaCreg must be a number in [0, 100], got -1'],
     [{ warmupSteps: 2.5 }, 'warmupSteps must be an integer in [0, 1000000], got 2.5'],
     [{ recentre: 'yes' }, 'recentre must be true or false, got "yes"'],
+    [{ recentreAnnealSteps: -1 }, 'recentreAnnealSteps must be an integer in [0, 1000000], got -1'],
+    [{ recentre: false, recentreAnnealSteps: 5 }, 'recentreAnnealSteps must be 0 unless recentre is true, got 5'],
     [{ generatorEma: 1 }, 'generatorEma must be null or a number in (0, 1), got 1'],
     [{ categories: 2.5 }, 'categories must be an integer in [1, 32], got 2.5'],
     [{ learningRate: Number.NaN }, 'learningRate must be a number in [0.000001, 0.1], got NaN'],
@@ -59,7 +61,7 @@ describe('a session', () => {
   });
 
   it('a run saved before the warm-up options existed loads as the paper-text run it was', async () => {
-    const paper = { ...SMALL, warmupSteps: 0, recentre: false, generatorEma: null };
+    const paper = { ...SMALL, warmupSteps: 0, recentre: false, recentreAnnealSteps: 0, generatorEma: null };
     const straight = createSession(paper);
     straight.steps(2);
     const saved = await saveRun(straight);
@@ -68,6 +70,7 @@ describe('a session', () => {
     const older: { -readonly [K in keyof PlaygroundConfig]?: PlaygroundConfig[K] } = { ...saved.config };
     delete older.warmupSteps;
     delete older.recentre;
+    delete older.recentreAnnealSteps;
     delete older.generatorEma;
     const restored = loadRun({ ...structuredClone(saved), config: older as PlaygroundConfig });
     expect(restored.steps(2).map((report) => report.losses)).toEqual(expected);

@@ -31,6 +31,8 @@ export function validateConfig(config: PlaygroundConfig): PlaygroundConfig {
   numberIn('lambdaCreg', config.lambdaCreg, 0, 100);
   integerIn('warmupSteps', config.warmupSteps, 0, 1_000_000);
   if (typeof config.recentre !== 'boolean') fail('recentre', 'true or false', config.recentre);
+  integerIn('recentreAnnealSteps', config.recentreAnnealSteps, 0, 1_000_000);
+  if (config.recentreAnnealSteps > 0 && !config.recentre) fail('recentreAnnealSteps', '0 unless recentre is true', config.recentreAnnealSteps);
   if (config.generatorEma !== null && (typeof config.generatorEma !== 'number' || !(config.generatorEma > 0 && config.generatorEma < 1))) fail('generatorEma', 'null or a number in (0, 1)', config.generatorEma);
   integerIn('categories', config.categories, 1, 32);
   numberIn('learningRate', config.learningRate, 1e-6, 1e-1);
@@ -63,7 +65,7 @@ export function createSession(config: PlaygroundConfig): Session {
   const common = { categories: config.categories, units: config.units, layers: config.layers };
   const setup =
     config.recipe === 'vcagan'
-      ? vcagan.build(description, { ...common, lambdaCreg: config.lambdaCreg, warmupSteps: config.warmupSteps, recentre: config.recentre }, config.seed)
+      ? vcagan.build(description, { ...common, lambdaCreg: config.lambdaCreg, warmupSteps: config.warmupSteps, recentre: config.recentre, recentreAnnealSteps: config.recentreAnnealSteps }, config.seed)
       : RECIPES[config.recipe].build(description, common, config.seed);
   const trainer = createTrainer({
     setup,
@@ -128,8 +130,8 @@ export function loadRun(saved: SavedRun): Session {
   }
   if (!Array.isArray(saved.history)) throw new TypeError(`loadRun: history must be an array of step records, got ${typeof saved.history}.`);
   // Runs saved before the warm-up options existed trained without them.
-  const { warmupSteps = 0, recentre = false, generatorEma = null } = saved.config as Partial<PlaygroundConfig>;
-  const session = createSession({ ...saved.config, warmupSteps, recentre, generatorEma });
+  const { warmupSteps = 0, recentre = false, recentreAnnealSteps = 0, generatorEma = null } = saved.config as Partial<PlaygroundConfig>;
+  const session = createSession({ ...saved.config, warmupSteps, recentre, recentreAnnealSteps, generatorEma });
   const tensors = tf.io.decodeWeights(saved.weights, saved.specs);
   try {
     session.trainer.restore({ json: saved.state, tensors });
