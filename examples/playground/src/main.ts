@@ -205,7 +205,7 @@ function readConfig(): PlaygroundConfig {
     lambdaCreg: numberField(ui.lambdaCreg, 'λ_creg', false),
     warmupSteps: numberField(ui.warmupSteps, 'prior warm-up', true),
     recentre: ui.recentre.checked,
-    recentreAnnealSteps: numberField(ui.recentreAnnealSteps, 're-centring fade-out', true),
+    recentreAnnealSteps: ui.recentre.checked ? numberField(ui.recentreAnnealSteps, 're-centring fade-out', true) : 0,
     generatorEma: shownEma,
     categories: numberField(ui.categories, 'd_c', true),
     learningRate: numberField(ui.learningRate, 'learning rate', false),
@@ -236,7 +236,9 @@ function showConfig(config: PlaygroundConfig): void {
 }
 
 function enableVcaganFields(recipe: string): void {
-  for (const field of [ui.lambdaCreg, ui.warmupSteps, ui.recentre, ui.recentreAnnealSteps]) field.disabled = recipe !== 'vcagan';
+  for (const field of [ui.lambdaCreg, ui.warmupSteps, ui.recentre]) field.disabled = recipe !== 'vcagan';
+  // The fade-out only exists for re-centred labels.
+  ui.recentreAnnealSteps.disabled = recipe !== 'vcagan' || !ui.recentre.checked;
 }
 
 /** URL parameters override the defaults, so a configuration can be shared as a link. */
@@ -267,7 +269,8 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
       lambdaCreg: number('lambdaCreg', DEFAULT_CONFIG.lambdaCreg),
       warmupSteps: number('warmupSteps', DEFAULT_CONFIG.warmupSteps),
       recentre: flag('recentre', DEFAULT_CONFIG.recentre),
-      recentreAnnealSteps: number('recentreAnnealSteps', DEFAULT_CONFIG.recentreAnnealSteps),
+      // Without re-centring there is nothing to fade out: ?recentre=false alone is the switch off.
+      recentreAnnealSteps: number('recentreAnnealSteps', flag('recentre', DEFAULT_CONFIG.recentre) ? DEFAULT_CONFIG.recentreAnnealSteps : 0),
       generatorEma: params.get('generatorEma') === 'none' ? null : number('generatorEma', DEFAULT_CONFIG.generatorEma ?? 0.999),
       categories: number('categories', DEFAULT_CONFIG.categories),
       learningRate: number('learningRate', DEFAULT_CONFIG.learningRate),
@@ -491,6 +494,7 @@ function main(): void {
   redrawScatter();
   bindScatterEditing();
   ui.recipe.addEventListener('change', () => enableVcaganFields(ui.recipe.value));
+  ui.recentre.addEventListener('change', () => enableVcaganFields(ui.recipe.value));
   ui.std.addEventListener('change', guarded(() => {
     const std = numberField(ui.std, 'σ', false);
     if (std <= 0) throw new RangeError(`σ: expected > 0, got ${std}`);
