@@ -6,10 +6,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, setValueChecks } from '@gantry/backend';
-import { createRandom } from '@gantry/backend';
-import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
-import { createTrainer, datasetSource, mixtureSource } from '@gantry/trainer';
-import { vcagan } from '@gantry/vcagan';
+import { disposeTrainer, gaussianTrainer, mnistTrainer } from './trainers.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -22,26 +19,12 @@ const { values } = parseArgs({
 });
 setValueChecks(false);
 await selectBackend(values.backend);
-function mnistTrainer() {
-  // Random 28×28 images, as in training-step.bench.mjs: the step's cost does not depend on the pixels.
-  const images = createRandom(3).uniform([256, 28, 28, 1], -1, 1);
-  const dataset = inMemoryDataset({ values: images.dataSync(), sampleShape: [28, 28, 1] });
-  images.dispose();
-  const setup = vcagan.build({ sampleShape: [28, 28, 1], classes: undefined }, { lambdaCreg: 5 }, 1);
-  return createTrainer({ setup, data: datasetSource(dataset, { seed: 1 }), seed: 1 });
-}
+if (!['gaussian', 'mnist'].includes(values.case)) throw new Error(`--case must be gaussian or mnist, got ${values.case}`);
 const mnist = values.case === 'mnist';
-const trainer = mnist
-  ? mnistTrainer()
-  : createTrainer({
-      setup: vcagan.build({ sampleShape: [2], classes: 4 }, { lambdaCreg: 0.1, units: Number(values.units) }, 1),
-      data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)),
-      seed: 1,
-    });
+const trainer = mnist ? mnistTrainer() : gaussianTrainer(Number(values.units));
 for (let i = 0; i < (mnist ? 2 : 5); i++) trainer.trainStep();
 
 const steps = Number(values.steps);
-if (!['gaussian', 'mnist'].includes(values.case)) throw new Error(`--case must be gaussian or mnist, got ${values.case}`);
 let wall = 0;
 const byName = new Map();
 let kernels = 0;
@@ -72,4 +55,4 @@ console.log('  kernel                        per step     ms per step');
 for (const [name, entry] of [...byName.entries()].sort((a, b) => b[1].count - a[1].count).slice(0, Number(values.top))) {
   console.log(`  ${name.padEnd(28)} ${(entry.count / steps).toFixed(0).padStart(8)}   ${(entry.ms / steps).toFixed(2).padStart(10)}`);
 }
-trainer.dispose();
+disposeTrainer(trainer);

@@ -11,10 +11,8 @@ import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom, selectBackend, setValueChecks } from '@gantry/backend';
-import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
-import { createTrainer, datasetSource, mixtureSource } from '@gantry/trainer';
-import { vcagan } from '@gantry/vcagan';
+import { selectBackend, setValueChecks } from '@gantry/backend';
+import { disposeTrainer, gaussianTrainer, mnistTrainer } from './trainers.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -147,45 +145,26 @@ async function timeSteps(name, step, throughput, report) {
     `  ${(flops / 1e6).toFixed(0).padStart(6)} MFLOP/step  efficiency ${efficiency.toFixed(2)}  peak ${(peak / 2 ** 20).toFixed(0)} MiB`;
 }
 
-function disposeTrainer(trainer) {
-  trainer.dispose();
-  for (const model of Object.values(trainer.setup.networks)) model.dispose();
-}
+// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for PyTorch alone: set as on this
+// machine's image, they make OpenBLAS pick slow kernels.
+const torchEnv = { ...process.env };
+delete torchEnv.OPENBLAS_CORETYPE;
+delete torchEnv.OPENBLAS_L2_SIZE;
+// From the temporary folder: here, `import torch` would find this folder's torch/.
+const torchCwd = tmpdir();
 
-function gaussianTrainer(units = 512) {
-  const data = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
-  const setup = vcagan.build({ sampleShape: [2], classes: 4 }, { lambdaCreg: 0.1, units }, 1);
-  return createTrainer({ setup, data, seed: 1 });
-}
-
-function mnistTrainer() {
-  // Random 28×28 images: the step's cost does not depend on the pixels.
-  const random = createRandom(3);
-  const images = random.uniform([256, 28, 28, 1], -1, 1);
-  const dataset = inMemoryDataset({ values: images.dataSync(), sampleShape: [28, 28, 1] });
-  images.dispose();
-  const setup = vcagan.build({ sampleShape: [28, 28, 1], classes: undefined }, { lambdaCreg: 5 }, 1);
-  return createTrainer({ setup, data: datasetSource(dataset, { seed: 1 }), seed: 1 });
-}
-
-/**
- * The same steps in PyTorch (benchmarks/torch/vcagan_step.py), when `python3 -c 'import torch'`
- * works: one JSON line per case. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for it
- * alone: set as on this machine's image, they make OpenBLAS pick slow kernels.
- */
-function torchSteps(threads) {
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  // Debian's python3-torch is for /usr/bin/python3, which may not be the python3 on PATH.
+/** The first Python that imports torch (Debian's python3-torch is for /usr/bin/python3, which may not be the python3 on PATH), or a reason. */
+function findTorchPython() {
   const candidates = [...new Set([values.python, 'python3', '/usr/bin/python3'])];
-  // From the temporary folder: here, `import torch` would find this folder's torch/.
-  const cwd = tmpdir();
-  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch.nn'], { env, cwd, stdio: 'ignore' }).status === 0);
-  if (python === undefined) return { missing: `no 'import torch' in ${candidates.join(' or ')}` };
+  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch.nn'], { env: torchEnv, cwd: torchCwd, stdio: 'ignore' }).status === 0);
+  return python === undefined ? { missing: `no 'import torch' in ${candidates.join(' or ')}` } : { python };
+}
+
+/** The same steps in PyTorch (benchmarks/torch/vcagan_step.py) with `threads` threads: one JSON line per case. */
+function torchSteps(python, threads) {
   const script = fileURLToPath(new URL('torch/vcagan_step.py', import.meta.url));
   const args = [script, '--threads', String(threads), '--steps', String(minimumSteps), '--max-seconds', String(maxSeconds), ...(values.only === '' ? [] : ['--only', values.only])];
-  const run = spawnSync(python, args, { env, cwd, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(python, args, { env: torchEnv, cwd: torchCwd, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) return { missing: `vcagan_step.py exited with ${run.status}: ${run.stderr.trim().split('\n').at(-1)}` };
   return { cases: run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
 }
@@ -243,11 +222,13 @@ for (const backend of values.backends.split(',')) {
   }
 }
 
-if (values.torch !== 'off') {
+const found = values.torch === 'off' ? undefined : findTorchPython();
+if (found?.missing !== undefined) console.log(`PyTorch: not available here (${found.missing}); docs/benchmarks.md says how to install it`);
+if (found?.python !== undefined) {
   for (const threads of values['torch-threads'].split(',').map(Number)) {
-    const torch = torchSteps(threads);
+    const torch = torchSteps(found.python, threads);
     if (torch.missing !== undefined) {
-      console.log(`PyTorch: not available here (${torch.missing}); docs/benchmarks.md says how to install it`);
+      console.log(`PyTorch: ${torch.missing}`);
       break;
     }
     console.log(`PyTorch ${torch.cases[0]?.torch ?? ''} on the CPU, ${threads} thread${threads === 1 ? '' : 's'} (benchmarks/torch/vcagan_step.py), and Gantry's time over it from this run:`);
