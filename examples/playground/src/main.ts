@@ -261,6 +261,7 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
   if (!(RECIPE_NAMES as readonly string[]).includes(recipe)) throw new RangeError(`URL parameter recipe: expected one of ${RECIPE_NAMES.join(', ')}, got '${recipe}'`);
   const backend = params.get('backend') ?? 'auto';
   if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw new RangeError(`URL parameter backend: expected one of ${BACKEND_CHOICES.join(', ')}, got '${backend}'`);
+  const recentre = flag('recentre', DEFAULT_CONFIG.recentre);
   return {
     backend: backend as BackendChoice,
     config: {
@@ -268,9 +269,9 @@ function configFromUrl(): { config: PlaygroundConfig; backend: BackendChoice } {
       recipe: recipe as RecipeName,
       lambdaCreg: number('lambdaCreg', DEFAULT_CONFIG.lambdaCreg),
       warmupSteps: number('warmupSteps', DEFAULT_CONFIG.warmupSteps),
-      recentre: flag('recentre', DEFAULT_CONFIG.recentre),
+      recentre,
       // Without re-centring there is nothing to fade out: ?recentre=false alone is the switch off.
-      recentreAnnealSteps: number('recentreAnnealSteps', flag('recentre', DEFAULT_CONFIG.recentre) ? DEFAULT_CONFIG.recentreAnnealSteps : 0),
+      recentreAnnealSteps: number('recentreAnnealSteps', recentre ? DEFAULT_CONFIG.recentreAnnealSteps : 0),
       generatorEma: params.get('generatorEma') === 'none' ? null : number('generatorEma', DEFAULT_CONFIG.generatorEma ?? 0.999),
       categories: number('categories', DEFAULT_CONFIG.categories),
       learningRate: number('learningRate', DEFAULT_CONFIG.learningRate),
