@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureMoments, frechetDistance, frechetDistanceFromMoments, maximumWeightMatching, oneToOneAccuracy, symmetricEigen } from './index.js';
+import { featureMoments, frechetDistance, frechetDistanceFromMoments, symmetricEigen } from './index.js';
 /** n samples of dimension d from N(0, 1) (mulberry32 and Box-Muller, no TF.js), each mapped by `transform`. */
 function gaussianSamples(seed: number, n: number, d: number, transform: (x: number[]) => number[]): Float64Array {
   let state = seed >>> 0;
@@ -74,26 +74,5 @@ describe('symmetricEigen', () => {
       }
     }
     expect([...values].reduce((x, y) => x + y, 0)).toBeCloseTo(4 + 3 + 5 + 2, 10);
-  });
-});
-
-describe('maximumWeightMatching and oneToOneAccuracy', () => {
-  it('finds the best assignment where the greedy one is worse', () => {
-    // Greedy takes (0, 0) = 3 and ends at 4; the best is (0, 1) + (1, 0) + (2, 2) = 5.
-    expect(maximumWeightMatching([
-      [3, 1, 0],
-      [3, 0, 0],
-      [0, 0, 1],
-    ])).toEqual([1, 0, 2]);
-    // More rows than columns: one row is left out.
-    expect(maximumWeightMatching([[1, 5], [4, 0], [2, 2]])).toEqual([1, 0, -1]);
-    expect(maximumWeightMatching([])).toEqual([]);
-  });
-
-  it('oneToOneAccuracy matches each category to at most one class', () => {
-    // Categories 0 and 2 take classes 0 and 1; category 1 (one of each) gets no class: 4 of 6.
-    expect(oneToOneAccuracy([0, 0, 1, 1, 2, 2], [0, 0, 0, 1, 1, 1])).toBeCloseTo(4 / 6, 12);
-    // A permutation of the labels is a perfect clustering.
-    expect(oneToOneAccuracy([2, 2, 0, 0, 1], [0, 0, 1, 1, 2])).toBe(1);
   });
 });
