@@ -140,6 +140,16 @@ describe('gantry', () => {
     const sampled = await gantry(cwd, 'sample', '--run', 'runs/a', '--n', '500', '--out', 'out/s.svg');
     expect(sampled.code).toBe(0);
     expect((await readFile(join(cwd, 'out/s.svg'), 'utf8')).startsWith('<svg')).toBe(true);
+    // A fresh process has no backend registered until the command selects one (in-process,
+    // this test file's imports already registered cpu).
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'eval', '--run', 'runs/a'], { cwd });
+    let childErr = '';
+    child.stderr.on('data', (chunk: Buffer) => (childErr += chunk.toString()));
+    const childCode = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Only TF.js's advice to install tfjs-node may appear, never an error.
+    expect(childErr).not.toMatch(/Error|\n\s+at /);
+    expect(childCode).toBe(0);
   }, 120_000);
 
   it('bad input: names the valid choices, the flag, the folder', async () => {

@@ -240,9 +240,10 @@ async function openRun(runFlag: string | undefined, io: Console): Promise<{ run:
   if (runFlag === undefined) throw new FlagError('--run is required: the run folder written by gantry train.');
   const run = resolve(io.cwd, runFlag);
   const config = await readConfig(run);
+  // Before the checkpoint: decoding its weights makes tensors, which need a backend.
+  const selection = await selectBackend(config.backend);
   const latest = await loadLatestCheckpoint(join(run, 'checkpoints'));
   if (latest === null) throw new FlagError(`${run} holds no checkpoint (checkpoints/latest.json is missing).`);
-  const selection = await selectBackend(config.backend);
   const data = await loadData(config);
   const trainer = buildTrainer(config, data);
   trainer.restore(latest.snapshot);

@@ -1,6 +1,37 @@
+import * as tf from '@tensorflow/tfjs';
 import { evaluateMixture, mixtureRecovery } from '@gantry/metrics';
+import type { Trainer } from '@gantry/trainer';
 import { describe, expect, it } from 'vitest';
+import { evaluateRun } from './evaluate.js';
 import { describeSummary, type RunSummary } from './index.js';
+
+describe('evaluateRun', () => {
+  it('reports the virtual labels, the mean Q(c|x) and the confidence beside the clustering', () => {
+    // Class 0 points: Q = [0.6, 0.4, 0]; class 1 points: Q = [0, 0.1, 0.9]. The argmax gives
+    // category 1 no point, yet the mean of Q, which the prior follows, gives it 0.25.
+    const logitsOf = (q: number[]): number[] => q.map((p) => Math.log(Math.max(p, 1e-30)));
+    const rows = [logitsOf([0.6, 0.4, 0]), logitsOf([0.6, 0.4, 0]), logitsOf([0, 0.1, 0.9]), logitsOf([0, 0.1, 0.9])];
+    const x = tf.tensor2d([[0], [1], [2], [3]]);
+    const classify = (batch: tf.Tensor): tf.Tensor => tf.gather(tf.tensor2d(rows), tf.cast(tf.squeeze(batch, [1]), 'int32'));
+    const trainer = {
+      step: 7,
+      setup: { classify },
+      prior: { probabilities: () => [0.5, 0.25, 0.25], entropy: () => 1.04 },
+    } as unknown as Trainer;
+    const before = tf.memory().numTensors;
+    const summary = evaluateRun(trainer, { source: undefined as never, mixture: undefined, evaluation: { x, labels: new Int32Array([0, 0, 1, 1]) } }, { recipe: 'vcagan', seed: 1, backend: 'cpu' });
+    expect(tf.memory().numTensors).toBe(before);
+    const c = summary.clustering;
+    expect(c?.accuracy).toBe(1);
+    expect(c?.virtualLabels).toEqual([0.5, 0, 0.5]);
+    expect(c?.meanProbabilities[0]).toBeCloseTo(0.3, 5);
+    expect(c?.meanProbabilities[1]).toBeCloseTo(0.25, 5);
+    expect(c?.meanProbabilities[2]).toBeCloseTo(0.45, 5);
+    expect(c?.confidence).toBeCloseTo(0.75, 5);
+    expect(describeSummary(summary)).toContain('  virtual labels: 2 categories hold ≥ 1% of the points; mean max Q(c|x) 0.7500');
+    x.dispose();
+  });
+});
 
 describe('describeSummary', () => {
   const centers = [

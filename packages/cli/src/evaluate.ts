@@ -15,7 +15,11 @@ import type { RunData } from './session.js';
  *   split and uncovered component named.
  * - `clustering` (labelled data and a recipe with a classifier): the classifier's argmax on
  *   `points` labelled points, as clustering accuracy (best many-to-one matching) and NMI, and
- *   the class each category maps to.
+ *   the class each category maps to. Beside it, what the classifier Q tells the prior:
+ *   `virtualLabels`, the share of the points whose argmax (VCAGAN's virtual label) is each
+ *   category; `meanProbabilities`, the mean of Q(c|x) over the points, which P(C)'s EMA follows
+ *   (Sec. 3.3), so a category can hold prior mass with no virtual label at all; and
+ *   `confidence`, the mean of max_c Q(c|x).
  */
 export interface RunSummary {
   readonly format: 'gantry/run-summary';
@@ -30,7 +34,18 @@ export interface RunSummary {
   readonly samples: number;
   readonly mixture: MixtureEvaluation | null;
   readonly recovery: MixtureRecovery | null;
-  readonly clustering: { readonly points: number; readonly accuracy: number; readonly nmi: number; readonly mapping: Readonly<Record<string, number>> } | null;
+  readonly clustering: ClusteringSummary | null;
+}
+
+/** `summary.json`'s `clustering`: see {@link RunSummary}. */
+export interface ClusteringSummary {
+  readonly points: number;
+  readonly accuracy: number;
+  readonly nmi: number;
+  readonly mapping: Readonly<Record<string, number>>;
+  readonly virtualLabels: readonly number[];
+  readonly meanProbabilities: readonly number[];
+  readonly confidence: number;
 }
 
 /** Evaluates a trained run: generated samples against the mixture, the classifier against labels. */
@@ -54,19 +69,35 @@ export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly rec
   const classify = trainer.setup.classify;
   if (data.evaluation !== undefined && classify !== undefined) {
     const { x, labels } = data.evaluation;
-    const predicted = tf.tidy(() => {
-      const count = x.shape[0] as number;
-      const parts: tf.Tensor[] = [];
-      for (let start = 0; start < count; start += 500) parts.push(tf.argMax(classify(tf.slice(x, start, Math.min(500, count - start))), -1));
-      return tf.concat(parts);
+    const count = x.shape[0] as number;
+    const [predicted, probabilitySums, confidenceSum] = tf.tidy(() => {
+      const argmaxes: tf.Tensor[] = [];
+      const sums: tf.Tensor[] = [];
+      const maxima: tf.Tensor[] = [];
+      for (let start = 0; start < count; start += 500) {
+        const logits = classify(tf.slice(x, start, Math.min(500, count - start)));
+        const q = tf.softmax(logits);
+        argmaxes.push(tf.argMax(logits, -1));
+        sums.push(tf.sum(q, 0));
+        maxima.push(tf.sum(tf.max(q, -1)));
+      }
+      return [tf.concat(argmaxes), tf.addN(sums), tf.addN(maxima)];
     });
     const categories = predicted.dataSync() as Int32Array;
-    predicted.dispose();
+    const meanProbabilities = Array.from(probabilitySums.dataSync(), (v) => v / count);
+    const confidence = (confidenceSum.dataSync()[0] as number) / count;
+    tf.dispose([predicted, probabilitySums, confidenceSum]);
+    const counts = meanProbabilities.map(() => 0);
+    for (const category of categories) counts[category] = (counts[category] as number) + 1;
+    const virtualLabels = counts.map((n) => n / count);
     clustering = {
       points: labels.length,
       accuracy: clusteringAccuracy(categories, labels),
       nmi: normalizedMutualInformation(categories, labels),
       mapping: Object.fromEntries([...majorityMapping(categories, labels)].sort(([a], [b]) => a - b).map(([category, label]) => [String(category), label])),
+      virtualLabels,
+      meanProbabilities,
+      confidence,
     };
   }
   return {
@@ -107,7 +138,10 @@ export function describeSummary(summary: RunSummary): string[] {
     for (const failure of recovery.failures) lines.push(`    - ${failure}`);
   }
   if (summary.clustering !== null) {
-    lines.push(`  classifier on ${summary.clustering.points} labelled points: clustering accuracy ${summary.clustering.accuracy.toFixed(4)}, NMI ${summary.clustering.nmi.toFixed(4)}`);
+    const c = summary.clustering;
+    lines.push(`  classifier on ${c.points} labelled points: clustering accuracy ${c.accuracy.toFixed(4)}, NMI ${c.nmi.toFixed(4)}`);
+    const labelled = c.virtualLabels.filter((share) => share >= 0.01).length;
+    lines.push(`  virtual labels: ${labelled} categories hold ≥ 1% of the points; mean max Q(c|x) ${c.confidence.toFixed(4)}`);
   }
   return lines;
 }
