@@ -114,7 +114,7 @@ function matMulThroughput() {
   return (2 * 512 ** 3) / (median(times.slice(5)) / 1000) / 1e9;
 }
 
-async function timeSteps(name, step, throughput, report) {
+async function timeSteps(name, step, throughput, report, knownFlops) {
   // Warm-up, unless one step already takes more than a tenth of the budget (MNIST on cpu).
   for (let i = 0; i < 3; i++) {
     const start = performance.now();
@@ -122,11 +122,12 @@ async function timeSteps(name, step, throughput, report) {
     const seconds = (performance.now() - start) / 1000;
     // The first step compiles and allocates; judge by the later ones.
     if (i > 0 && seconds > maxSeconds / 10) {
-      report.line = `  ${name.padEnd(34)} skipped: one step takes ${seconds.toFixed(1)} s (over a tenth of --max-seconds ${maxSeconds})`;
+      report.line = `  ${name.padEnd(40)} skipped: one step takes ${seconds.toFixed(1)} s (over a tenth of --max-seconds ${maxSeconds})`;
       return;
     }
   }
-  const flops = countFlops(step);
+  const flops = knownFlops ?? countFlops(step);
+  report.flops = flops;
   const times = [];
   let peak = tf.memory().numBytes;
   const started = performance.now();
@@ -141,7 +142,7 @@ async function timeSteps(name, step, throughput, report) {
   const efficiency = flops / (ms / 1000) / 1e9 / throughput;
   report.ms = ms;
   report.line =
-    `  ${name.padEnd(34)} ${ms.toFixed(1).padStart(8)} ms/step  (p10 ${times[Math.floor(times.length * 0.1)].toFixed(1)}, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)}, ${times.length} steps)` +
+    `  ${name.padEnd(40)} ${ms.toFixed(1).padStart(8)} ms/step  (p10 ${times[Math.floor(times.length * 0.1)].toFixed(1)}, p90 ${times[Math.floor(times.length * 0.9)].toFixed(1)}, ${times.length} steps)` +
     `  ${(flops / 1e6).toFixed(0).padStart(6)} MFLOP/step  efficiency ${efficiency.toFixed(2)}  peak ${(peak / 2 ** 20).toFixed(0)} MiB`;
 }
 
@@ -172,37 +173,40 @@ function torchSteps(python, threads) {
 setValueChecks(false);
 /** ms/step by backend and case, for the PyTorch ratios. */
 const results = {};
+const PLANNED = ', plan';
+let flopsByCase;
 console.log(`gantry bench: ${new Date().toISOString()}, Node ${process.version}, TF.js ${tf.version_core}, ${(await import('node:os')).cpus().length} CPUs`);
 for (const backend of values.backends.split(',')) {
   try {
     const selection = await selectBackend(backend);
     console.log(`${selection.backend} (${selection.packageName}):`);
     results[selection.backend] = {};
+    flopsByCase = {};
   } catch (error) {
     console.log(`${backend}: not available here (${String(error.message).split('\n')[0]})`);
     continue;
   }
   const throughput = matMulThroughput();
   console.log(`  matMul 512×512·512×512: ${throughput.toFixed(1)} GFLOP/s`);
+  // Each training step twice: through TF.js's engine, and replayed from recorded kernel
+  // plans (createTrainer({ plan: true }), gantry train's default), which run the same kernels.
+  const stepCase = (make) => () => {
+    const trainer = make();
+    return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
+  };
   const cases = {
-    'VCAGAN Gaussian step (4×512, b 32)': () => {
-      const trainer = gaussianTrainer();
-      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
-    },
-    'VCAGAN Gaussian step (4×128, b 32)': () => {
-      const trainer = gaussianTrainer(128);
-      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
-    },
+    'VCAGAN Gaussian step (4×512, b 32)': stepCase(() => gaussianTrainer(512)),
+    [`VCAGAN Gaussian step (4×512, b 32)${PLANNED}`]: stepCase(() => gaussianTrainer(512, true)),
+    'VCAGAN Gaussian step (4×128, b 32)': stepCase(() => gaussianTrainer(128)),
+    [`VCAGAN Gaussian step (4×128, b 32)${PLANNED}`]: stepCase(() => gaussianTrainer(128, true)),
     'D* forward (4×512, b 32)': () => {
       const trainer = gaussianTrainer();
       const x = tf.randomNormal([32, 2]);
       const model = trainer.setup.networks.discriminator;
       return [() => tf.tidy(() => model.apply(x)[0].dataSync()), () => (disposeTrainer(trainer), x.dispose())];
     },
-    'VCAGAN MNIST step (CNN, b 32)': () => {
-      const trainer = mnistTrainer();
-      return [() => trainer.trainStep(), () => disposeTrainer(trainer)];
-    },
+    'VCAGAN MNIST step (CNN, b 32)': stepCase(() => mnistTrainer()),
+    [`VCAGAN MNIST step (CNN, b 32)${PLANNED}`]: stepCase(() => mnistTrainer(true)),
   };
   for (const [name, make] of Object.entries(cases)) {
     if (values.only !== '' && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
@@ -210,9 +214,11 @@ for (const backend of values.backends.split(',')) {
     const [step, dispose] = make();
     const report = { line: '' };
     try {
-      await timeSteps(name, step, throughput, report);
+      // A replayed step bypasses the engine, where the FLOPs are counted: its kernels are the engine step's.
+      await timeSteps(name, step, throughput, report, flopsByCase[name.replace(PLANNED, '')]);
+      if (report.flops !== undefined) flopsByCase[name] = report.flops;
     } catch (error) {
-      report.line = `  ${name.padEnd(34)} failed: ${String(error.message).split('\n')[0]}`;
+      report.line = `  ${name.padEnd(40)} failed: ${String(error.message).split('\n')[0]}`;
     } finally {
       dispose();
     }
@@ -235,9 +241,12 @@ if (found?.python !== undefined) {
     for (const row of torch.cases) {
       const ratios = Object.entries(results)
         .filter(([, cases]) => cases[row.case] !== undefined)
-        .map(([backend, cases]) => `${backend} ${(cases[row.case] / row.ms).toFixed(2)}×`);
+        .map(([backend, cases]) => {
+          const planned = cases[`${row.case}${PLANNED}`];
+          return `${backend} ${(cases[row.case] / row.ms).toFixed(2)}×${planned === undefined ? '' : ` (plan ${(planned / row.ms).toFixed(2)}×)`}`;
+        });
       console.log(
-        `  ${row.case.padEnd(34)} ${row.ms.toFixed(1).padStart(8)} ms/step  (p10 ${row.p10.toFixed(1)}, p90 ${row.p90.toFixed(1)}, ${row.steps} steps)  Gantry/PyTorch: ${ratios.join(', ') || 'no Gantry figure'}`,
+        `  ${row.case.padEnd(40)} ${row.ms.toFixed(1).padStart(8)} ms/step  (p10 ${row.p10.toFixed(1)}, p90 ${row.p90.toFixed(1)}, ${row.steps} steps)  Gantry/PyTorch: ${ratios.join(', ') || 'no Gantry figure'}`,
       );
     }
   }

@@ -13,7 +13,7 @@ import {
 } from '@gantry/losses';
 import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type DiscriminatorOutputs } from '@gantry/models';
 import { categoricalPrior, fixedRule, normalPrior } from '@gantry/priors';
-import type { DataDescription, Recipe, RecipeSetup, TermContext } from '@gantry/trainer';
+import { stepIndependent, type DataDescription, type Recipe, type RecipeSetup, type TermContext } from '@gantry/trainer';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /** Options every baseline shares; the defaults are the paper's (Section 4). */
@@ -76,14 +76,17 @@ function fixedPrior(p: Parts): RecipeSetup['categorical'] {
   return p.o.probabilities.length > 0 ? categoricalPrior({ probabilities: p.o.probabilities, rule: fixedRule() }) : categoricalPrior({ categories: p.categories, rule: fixedRule() });
 }
 
-/** The parts of a setup every baseline shares: D and G by name, z ~ N(0, I), a fixed P(C). */
+/**
+ * The parts of a setup every baseline shares: D and G by name, z ~ N(0, I), a fixed P(C).
+ * No baseline's phase depends on the step, so every one can be replayed from a kernel plan.
+ */
 function setupOf(p: Parts, D: tfl.LayersModel, phases: RecipeSetup['phases'], classify?: RecipeSetup['classify']): RecipeSetup {
   return {
     networks: { discriminator: D, generator: p.G },
     generator: 'generator',
     continuous: normalPrior(p.latentDim),
     categorical: fixedPrior(p),
-    phases,
+    phases: phases.map((phase) => ({ ...phase, planKey: stepIndependent })),
     ...(classify === undefined ? {} : { classify }),
   };
 }

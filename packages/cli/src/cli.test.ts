@@ -45,6 +45,19 @@ describe('gantry', () => {
     expect([...png.subarray(1, 4)].map((byte) => String.fromCharCode(byte)).join('')).toBe('PNG');
   }, 120_000);
 
+  it('--no-plan trains through the engine to the same weights, byte for byte, as the default kernel plans', async () => {
+    const planned = await gantry(cwd, 'train', ...TINY, '--steps', '20', '--seed', '6', '--warmup-steps', '5', '--recentre', '--recentre-anneal-steps', '5', '--out', 'runs/planned');
+    expect(planned.out).toMatch(/kernel plans: discriminator replayed \(\d+ kernels\); discriminator\/adam replayed/);
+    const engine = await gantry(cwd, 'train', ...TINY, '--steps', '20', '--seed', '6', '--warmup-steps', '5', '--recentre', '--recentre-anneal-steps', '5', '--out', 'runs/engine', '--no-plan');
+    expect(engine.code).toBe(0);
+    expect(engine.out).not.toContain('kernel plans');
+    for (const network of ['generator', 'discriminator']) {
+      const a = await readFile(join(cwd, 'runs/planned/models', network, 'weights.bin'));
+      const b = await readFile(join(cwd, 'runs/engine/models', network, 'weights.bin'));
+      expect(Buffer.compare(a, b), network).toBe(0);
+    }
+  }, 120_000);
+
   it('resume is exact: 20 steps straight equal 10 steps, then --resume to 20 (weights byte for byte)', async () => {
     expect((await gantry(cwd, 'train', ...TINY, '--checkpoint-every', '10', '--steps', '20', '--seed', '4', '--out', 'runs/straight')).code).toBe(0);
     expect((await gantry(cwd, 'train', ...TINY, '--checkpoint-every', '10', '--steps', '10', '--seed', '4', '--out', 'runs/resumed')).code).toBe(0);

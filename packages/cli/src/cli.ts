@@ -40,6 +40,7 @@ export function program(io: Console): Command {
     .option('--layers <n>', 'MLP hidden layers (the preset’s by default)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
+    .option('--no-plan', 'run every step through TF.js’s engine instead of replaying recorded kernel plans (the same numbers, bit for bit; slower)')
     .option('--log-every <n>', 'steps between metrics.jsonl lines')
     .option('--checkpoint-every <n>', 'steps between checkpoints')
     .option('--sample-every <n>', 'steps between sample pictures')

@@ -76,6 +76,8 @@ export interface TrainCommandFlags extends TrainFlags {
   readonly out?: string;
   readonly resume?: boolean;
   readonly force?: boolean;
+  /** False (`--no-plan`): every step through TF.js's engine. How a step runs, not what it computes: not in config.json. */
+  readonly plan?: boolean;
 }
 
 /** Trains from a fresh or resumed run folder; returns the summary it wrote. */
@@ -86,7 +88,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (flags.resume === true) {
     if (flags.out === undefined) throw new FlagError('--resume needs --out, the run folder to continue.');
     run = resolve(io.cwd, flags.out);
-    const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force'].includes(key));
+    const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force', 'plan'].includes(key));
     if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
     const saved = await readConfig(run);
     config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
@@ -117,7 +119,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config)}`);
   const data = await loadData(config);
   // Built before the run folder is touched: a recipe that refuses the data leaves no trace.
-  const trainer = buildTrainer(config, data);
+  const trainer = buildTrainer(config, data, { plan: flags.plan !== false });
   if (flags.resume !== true) {
     await rm(run, { recursive: true, force: true });
     await mkdir(run, { recursive: true });
@@ -134,6 +136,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   }
   try {
     await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io) });
+    if (flags.plan !== false) io.out(`  kernel plans: ${Object.entries(trainer.plans()).map(([name, status]) => `${name} ${status}`).join('; ')}`);
     const summary = await finishRun(config, run, data, trainer, selection.backend);
     for (const line of describeSummary(summary)) io.out(line);
     io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);

@@ -46,8 +46,11 @@ export async function loadData(config: RunConfig): Promise<RunData> {
   return { source: datasetSource(dataset, { seed: config.seed, name: path }), mixture: undefined, evaluation: labelled(dataset, 10_000) };
 }
 
-/** Builds the recipe and its trainer from a run's configuration. */
-export function buildTrainer(config: RunConfig, data: RunData): Trainer {
+/**
+ * Builds the recipe and its trainer from a run's configuration; `plan` replays recorded
+ * kernel plans (`createTrainer`'s option: the same numbers, faster).
+ */
+export function buildTrainer(config: RunConfig, data: RunData, options: { readonly plan?: boolean } = {}): Trainer {
   const recipe = RECIPES[config.recipe];
   if (recipe === undefined) throw new Error(`unknown recipe ${config.recipe}`);
   const setup = recipe.build({ sampleShape: data.source.sampleShape, classes: data.source.classes }, config.recipeOptions, config.seed);
@@ -58,5 +61,6 @@ export function buildTrainer(config: RunConfig, data: RunData): Trainer {
     seed: config.seed,
     optimizer: { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2 },
     ...(config.generatorEma === null ? {} : { generatorEma: config.generatorEma }),
+    plan: options.plan === true,
   });
 }

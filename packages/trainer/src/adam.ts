@@ -48,8 +48,9 @@ export function adam(options: AdamOptions = {}): Adam {
   const beta2 = expectNumber(caller, 'options.beta2', options.beta2 ?? 0.99, { min: 0, max: 1 });
   const epsilon = expectNumber(caller, 'options.epsilon', options.epsilon ?? 1e-7, { min: 0, exclusive: true });
   if (beta1 === 1 || beta2 === 1) throw new InvalidArgumentError(caller, beta1 === 1 ? 'options.beta1' : 'options.beta2', 'a number in [0, 1)', '1');
+  const resolved = { learningRate, beta1, beta2, epsilon };
   return {
-    options: { learningRate, beta1, beta2, epsilon },
+    options: resolved,
     init(variables) {
       // tidy disposes the zeros once the variables (which tidy never disposes) hold them.
       const zeros = (suffix: string): tf.Variable[] => tf.tidy(() => variables.map((variable) => tf.variable(tf.zerosLike(variable), false, `${variable.name}/adam_${suffix}`)));
@@ -60,26 +61,53 @@ export function adam(options: AdamOptions = {}): Adam {
         throw new InvalidArgumentError('Adam.apply', 'variables', `${state.firstMoments.length} variables (the list the state was made for)`, `${variables.length}`);
       }
       const step = state.step + 1;
-      // m̂/(√v̂ + ε) = (√(1 − β2ᵗ)/(1 − β1ᵗ))·m/(√v + ε√(1 − β2ᵗ)).
-      const correction2 = Math.sqrt(1 - beta2 ** step);
-      const rate = (learningRate * correction2) / (1 - beta1 ** step);
-      const scaledEpsilon = epsilon * correction2;
       tf.tidy(() => {
-        variables.forEach((variable, index) => {
-          const gradient = gradients[variable.name];
-          if (gradient === undefined) return;
-          const m = state.firstMoments[index] as tf.Variable;
-          const v = state.secondMoments[index] as tf.Variable;
-          const nextM = beta1 === 0 ? gradient : tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
-          const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
-          m.assign(nextM);
-          v.assign(nextV);
-          variable.assign(tf.sub(variable, tf.mul(tf.div(nextM, tf.add(tf.sqrt(nextV), scaledEpsilon)), rate)));
+        const { rate, epsilon: scaledEpsilon } = adamScalars(resolved, step);
+        const updates = adamUpdates(resolved, state, variables, gradients, rate, scaledEpsilon);
+        updates.forEach(({ index, variable, firstMoment, secondMoment }) => {
+          (state.firstMoments[index] as tf.Variable).assign(firstMoment);
+          (state.secondMoments[index] as tf.Variable).assign(secondMoment);
+          (variables[index] as tf.Variable).assign(variable);
         });
       });
       return { step, firstMoments: state.firstMoments, secondMoments: state.secondMoments };
     },
   };
+}
+
+/**
+ * The step-dependent scalars of Adam step `step` (from 1), as tensors:
+ * m̂/(√v̂ + ε) = (√(1 − β2ᵗ)/(1 − β1ᵗ))·m/(√v + ε√(1 − β2ᵗ)), so `rate` = lr·√(1 − β2ᵗ)/(1 − β1ᵗ)
+ * and `epsilon` = ε·√(1 − β2ᵗ), computed in float64 from the integer step.
+ */
+export function adamScalars(options: Required<AdamOptions>, step: number): { rate: tf.Scalar; epsilon: tf.Scalar } {
+  const correction2 = Math.sqrt(1 - options.beta2 ** step);
+  return { rate: tf.scalar((options.learningRate * correction2) / (1 - options.beta1 ** step)), epsilon: tf.scalar(options.epsilon * correction2) };
+}
+
+/**
+ * One Adam step's new values, for each variable that has a gradient (by variable name),
+ * without assigning them: what {@link Adam.apply} assigns. The step-dependent scalars come
+ * as tensors ({@link adamScalars}), so the same kernels serve every step.
+ */
+export function adamUpdates(
+  options: Required<AdamOptions>,
+  state: AdamState,
+  variables: readonly tf.Variable[],
+  gradients: Readonly<Record<string, tf.Tensor>>,
+  rate: tf.Scalar,
+  epsilon: tf.Scalar,
+): { index: number; variable: tf.Tensor; firstMoment: tf.Tensor; secondMoment: tf.Tensor }[] {
+  const { beta1, beta2 } = options;
+  return variables.flatMap((variable, index) => {
+    const gradient = gradients[variable.name];
+    if (gradient === undefined) return [];
+    const m = state.firstMoments[index] as tf.Variable;
+    const v = state.secondMoments[index] as tf.Variable;
+    const nextM = beta1 === 0 ? gradient : tf.add(tf.mul(m, beta1), tf.mul(gradient, 1 - beta1));
+    const nextV = tf.add(tf.mul(v, beta2), tf.mul(tf.square(gradient), 1 - beta2));
+    return [{ index, variable: tf.sub(variable, tf.mul(tf.div(nextM, tf.add(tf.sqrt(nextV), epsilon)), rate)), firstMoment: nextM, secondMoment: nextV }];
+  });
 }
 
 /** Frees the moments of an Adam state. */

@@ -7,10 +7,11 @@
  *
  * @packageDocumentation
  */
-export { adam, disposeAdamState, type Adam, type AdamOptions, type AdamState } from './adam.js';
+export { adam, adamScalars, adamUpdates, disposeAdamState, type Adam, type AdamOptions, type AdamState } from './adam.js';
 export { datasetSource, mixtureSource, type DataBatch, type DataSource } from './data.js';
 export { weightsEma, type WeightsEma } from './ema.js';
 export { NonFiniteLossError } from './errors.js';
 export { every, train, type Callback } from './loop.js';
-export type { DataDescription, Phase, Recipe, RecipeSetup, StepBatch, Term, TermContext } from './recipe.js';
+export { stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type StepBatch, type Term, type TermContext } from './recipe.js';
+export { recordPlan, type KernelPlan, type PlanRecording } from './plan.js';
 export { createTrainer, type GeneratedSamples, type StepReport, type Trainer, type TrainerOptions, type TrainerSnapshot } from './trainer.js';

@@ -50,6 +50,20 @@ export interface Phase {
   readonly weights: Readonly<Record<string, number>>;
   /** Values to carry out of the phase for {@link RecipeSetup.updatePrior}, e.g. Q(x_real). */
   readonly observe?: (context: TermContext) => Readonly<Record<string, tf.Tensor>>;
+  /**
+   * What of the step number the phase's computation depends on, for a trainer that replays
+   * recorded kernel plans (`createTrainer({ plan: true })`): at two steps with the same key
+   * the phase must run the same kernels on the same constants, differing only in the
+   * batch and the variables' values. `null`: this step's computation is its own (not
+   * replayed). Absent: the phase is never replayed. A phase that ignores
+   * {@link TermContext.step} declares {@link stepIndependent}.
+   */
+  readonly planKey?: (step: number) => string | null;
+}
+
+/** The {@link Phase.planKey} of a phase whose computation does not depend on the step. */
+export function stepIndependent(): string {
+  return '';
 }
 
 /** A recipe made concrete for one dataset: networks, priors and the phases of a step. */

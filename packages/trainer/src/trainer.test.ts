@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { trainableVariables } from '@gantry/models';
+import { setValueChecks } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, mixtureSource, NonFiniteLossError, type Trainer } from './index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer } from './index.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 function weightsOf(trainer: Trainer): number[][] {
@@ -121,5 +122,99 @@ describe('createTrainer on cpu', () => {
     expect(Array.from(averaged.x.dataSync())).not.toEqual(Array.from(trained.x.dataSync()));
     tf.dispose([averaged.x, trained.x]);
     dispose(trainer);
+  });
+
+  describe('with plan: true (recorded kernel plans)', () => {
+    // Value checks read tensors inside the phases, which no plan can replay.
+    beforeAll(() => {
+      setValueChecks(false);
+    });
+    afterAll(() => {
+      setValueChecks(true);
+    });
+
+    /**
+     * tinyRecipe with a step-dependent factor on the discriminator's cls term: 1 for steps
+     * 1-4, 1 + step/10 for steps 5-6, 2 after, declared by `planKey`; or (`lying`) a factor
+     * 1 + step/100 that the key hides.
+     */
+    function scheduled(seed: number, lying = false): RecipeSetup {
+      const setup = tinyRecipe(seed);
+      const factor = (step: number): number => (lying ? 1 + step / 100 : step <= 4 ? 1 : step <= 6 ? 1 + step / 10 : 2);
+      const phases: Phase[] = setup.phases.map((phase) => {
+        if (phase.name !== 'discriminator') return { ...phase, planKey: stepIndependent };
+        const cls = phase.terms.cls as Term;
+        return {
+          ...phase,
+          terms: { ...phase.terms, cls: (context) => tf.mul(cls(context), factor(context.step)) },
+          planKey: lying ? stepIndependent : (step: number) => (step <= 4 ? 'one' : step <= 6 ? null : 'two'),
+        };
+      });
+      return { ...setup, phases };
+    }
+    const train = (setup: RecipeSetup, plan: boolean, steps: number, data: DataSource = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE))): Trainer => {
+      const trainer = createTrainer({ setup, data, batchSize: 8, seed: 5, generatorEma: 0.9, plan });
+      for (let i = 0; i < steps; i++) trainer.trainStep();
+      return trainer;
+    };
+
+    it('trains bit for bit as the engine does, across a change of key and steps computed on their own', () => {
+      const engine = train(scheduled(4), false, 12);
+      const planned = train(scheduled(4), true, 12);
+      expect(weightsOf(planned)).toEqual(weightsOf(engine));
+      expect(planned.prior.probabilities()).toEqual(engine.prior.probabilities());
+      expect(planned.plans()).toEqual({
+        discriminator: expect.stringMatching(/^replayed \(\d+ kernels\)$/) as unknown,
+        'discriminator/adam': expect.stringMatching(/^replayed/) as unknown,
+        generator: expect.stringMatching(/^replayed/) as unknown,
+        'generator/adam': expect.stringMatching(/^replayed/) as unknown,
+      });
+      expect(engine.plans().discriminator).toBe('engine');
+      dispose(engine);
+      dispose(planned);
+    });
+
+    // The check compares one replay with the real computation: it catches a dependence that
+    // shows between the recording and the next step, not one that shows only later.
+    it('a phase whose key hides a dependence on the step is caught by the check and left on the engine', () => {
+      const engine = train(scheduled(6, true), false, 8);
+      const planned = train(scheduled(6, true), true, 8);
+      expect(weightsOf(planned)).toEqual(weightsOf(engine));
+      expect(planned.plans().discriminator).toBe('engine: at step 2 its replay differed from the real computation');
+      dispose(engine);
+      dispose(planned);
+    });
+
+    it('a NaN from a replayed phase stops the step before any update', () => {
+      const mixture = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
+      let draws = 0;
+      const poisoned: DataSource = { ...mixture, next: (batchSize, random) => {
+        const batch = mixture.next(batchSize, random);
+        draws += 1;
+        return draws === 6 ? { ...batch, x: tf.mul(batch.x, Number.NaN) } : batch;
+      } };
+      const trainer = train(scheduled(3), true, 5, poisoned);
+      expect(trainer.plans().discriminator).toMatch(/^replayed/);
+      const before = weightsOf(trainer);
+      expect(() => trainer.trainStep()).toThrow(NonFiniteLossError);
+      expect(trainer.step).toBe(5);
+      expect(weightsOf(trainer)).toEqual(before);
+      dispose(trainer);
+    });
+
+    it('leaks no tensor, and dispose frees the plans', () => {
+      const setup = scheduled(8);
+      const withNetworks = tf.memory().numTensors;
+      const dataIds = tf.backend().numDataIds();
+      const trainer = train(setup, true, 20);
+      expect(Object.values(trainer.plans()).every((status) => status.startsWith('replayed'))).toBe(true);
+      const atTwenty = tf.memory().numTensors;
+      for (let i = 0; i < 40; i++) trainer.trainStep();
+      expect(tf.memory().numTensors).toBe(atTwenty);
+      trainer.dispose();
+      expect(tf.memory().numTensors).toBe(withNetworks);
+      expect(tf.backend().numDataIds()).toBe(dataIds);
+      Object.values(setup.networks).forEach((model) => model.dispose());
+    });
   });
 });

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom, expectNumber, InvalidArgumentError, type Random, type RandomState } from '@gantry/backend';
+import { createRandom, expectNumber, InvalidArgumentError, valueChecksEnabled, type Random, type RandomState } from '@gantry/backend';
 import { weighted } from '@gantry/losses';
 import { trainableVariables } from '@gantry/models';
 import { categoricalPriorFromJSON, generatorInput, oneHotLabels, type CategoricalPrior, type CategoricalPriorJSON, type JsonValue } from '@gantry/priors';
-import { adam, disposeAdamState, type Adam, type AdamOptions, type AdamState } from './adam.js';
+import { adam, adamScalars, adamUpdates, disposeAdamState, type Adam, type AdamOptions, type AdamState } from './adam.js';
 import type { DataSource } from './data.js';
 import { weightsEma, type WeightsEma } from './ema.js';
 import { NonFiniteLossError } from './errors.js';
+import { recordPlan, type KernelPlan } from './plan.js';
 import type { Phase, RecipeSetup, StepBatch, TermContext } from './recipe.js';
 
 /** Options of {@link createTrainer}; the defaults are the paper's (Section 4). */
@@ -23,6 +24,14 @@ export interface TrainerOptions {
   readonly weights?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Decay of an EMA of the generator's weights, or undefined for none. */
   readonly generatorEma?: number;
+  /**
+   * Replay recorded kernel plans (`recordPlan`) for the phases that declare a
+   * {@link Phase.planKey}, and for every Adam step: the same kernels on the same values,
+   * without TF.js's engine. Each plan is checked once, bit for bit, against a real
+   * computation before it is used; a refused plan leaves its phase on the engine
+   * ({@link Trainer.plans} says which and why). Default false.
+   */
+  readonly plan?: boolean;
 }
 
 /** What one step measured. */
@@ -81,6 +90,12 @@ export interface Trainer {
   sample(count: number, options?: { readonly categories?: readonly number[]; readonly useEma?: boolean; readonly seed?: number }): GeneratedSamples;
   snapshot(): TrainerSnapshot;
   restore(snapshot: TrainerSnapshot): void;
+  /**
+   * With `plan: true`, each computation of the step (`discriminator`, `discriminator/adam`, ...)
+   * and how it runs now: `replayed (N kernels)`, `recorded, not yet checked (N kernels)`,
+   * `engine: <why>`, or `engine` for one never planned.
+   */
+  plans(): Readonly<Record<string, string>>;
   dispose(): void;
 }
 
@@ -102,6 +117,39 @@ function effectiveWeights(setup: RecipeSetup, overrides: TrainerOptions['weights
     }
   }
   return result;
+}
+
+/** How a phase's outputs are laid out: the variables with a gradient, then the observed keys. */
+interface Layout {
+  gradients: string[];
+  observed: string[];
+}
+
+interface RecordedComputation {
+  readonly key: string;
+  readonly plan: KernelPlan;
+  readonly layout: Layout;
+  checked: boolean;
+}
+
+/** The batch's tensors in a fixed order, the inputs of a phase's plan. */
+function batchTensors(batch: StepBatch): tf.Tensor[] {
+  return [batch.real, batch.z, batch.c, batch.generatorInput, ...(batch.realLabels === undefined ? [] : [batch.realLabels])];
+}
+
+function batchOf(tensors: readonly tf.Tensor[], labelled: boolean): StepBatch {
+  const [real, z, c, generatorInput, realLabels] = tensors as [tf.Tensor, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
+  return { real, z, c, generatorInput, realLabels: labelled ? realLabels : undefined };
+}
+
+/** Whether two tensors hold the same bits (NaN equal to the same NaN). */
+function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
+  if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
+  const x = a.dataSync() as tf.TypedArray;
+  const y = b.dataSync() as tf.TypedArray;
+  const u = new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  const v = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+  return u.length === v.length && u.every((byte, index) => byte === v[index]);
 }
 
 /**
@@ -143,34 +191,125 @@ export function createTrainer(options: TrainerOptions): Trainer {
     return { real: real.x, realLabels, z, c, generatorInput: generatorInput(z, c, { labelEncoding: setup.labelEncoding ?? 'one-hot' }) };
   }
 
+  // Kernel plans (options.plan): per phase and per phase's Adam step, the plan recorded at
+  // the last change of its key, whether one real computation has confirmed it, and why a
+  // plan was refused.
+  const planning = options.plan === true;
+  const plans = new Map<string, RecordedComputation>();
+  const refusals = new Map<string, string>();
+  const networkVariables = Object.values(setup.networks).flatMap((model) => model.weights.map((weight) => weight.read() as tf.Variable));
+
+  /**
+   * Runs a computation of the step: through the engine, or from its recorded plan when
+   * planning, the key matches and one real computation has confirmed the plan bit for bit.
+   * `layout` receives how the outputs are laid out, from the computation or the recording.
+   */
+  function computeOrReplay(name: string, key: string | null, compute: (inputs: readonly tf.Tensor[]) => tf.Tensor[], inputs: readonly tf.Tensor[], variables: readonly tf.Variable[], layout: Layout): tf.Tensor[] {
+    if (!planning || key === null || refusals.has(name)) return compute(inputs);
+    const entry = plans.get(name);
+    if (entry !== undefined && entry.key === key) {
+      if (entry.checked) {
+        Object.assign(layout, entry.layout);
+        return entry.plan.run(inputs);
+      }
+      const real = compute(inputs);
+      const replayed = entry.plan.run(inputs);
+      const same = real.length === replayed.length && real.every((tensor, index) => sameBits(tensor, replayed[index] as tf.Tensor));
+      tf.dispose(replayed);
+      if (same) entry.checked = true;
+      else {
+        entry.plan.dispose();
+        plans.delete(name);
+        refusals.set(name, `at step ${step + 1} its replay differed from the real computation`);
+      }
+      return real;
+    }
+    if (entry !== undefined) {
+      entry.plan.dispose();
+      plans.delete(name);
+    }
+    const recording = recordPlan(compute, inputs, variables);
+    if (recording.plan === null) refusals.set(name, recording.refused ?? 'refused');
+    else plans.set(name, { key, plan: recording.plan, layout: { gradients: [...layout.gradients], observed: [...layout.observed] }, checked: false });
+    return recording.outputs;
+  }
+
   function runPhase(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, losses: Record<string, number>, stepNumber: number): void {
     const phaseWeights = weights[phase.name] as Record<string, number>;
     const active = Object.keys(phase.terms).filter((name) => phaseWeights[name] !== 0);
     const optimizer = optimizers[phase.network] as NetworkOptimizer;
-    const { grads } = tf.variableGrads(() => {
-      const cache = new Map<string, unknown>();
-      const context: TermContext = {
-        step: stepNumber,
-        batch,
-        networks: setup.networks,
-        memo<T>(key: string, compute: () => T): T {
-          if (!cache.has(key)) cache.set(key, compute());
-          return cache.get(key) as T;
-        },
-      };
-      const terms: Record<string, tf.Scalar> = {};
-      for (const name of active) terms[name] = (phase.terms[name] as (context: TermContext) => tf.Scalar)(context);
-      for (const [key, tensor] of Object.entries(phase.observe?.(context) ?? {})) observed[key] = tf.keep(tf.clone(tensor));
-      // One read for all terms: the values for the log and the NaN guard, before any update.
-      const values = active.length === 0 ? new Float32Array(0) : tf.tidy(() => tf.stack(active.map((name) => tf.reshape(terms[name] as tf.Scalar, [])))).dataSync();
+    const layout: Layout = { gradients: [], observed: [] };
+    const guard = (read: tf.TypedArray): void => {
       active.forEach((name, index) => {
-        const value = values[index] as number;
+        const value = read[index] as number;
         if (!Number.isFinite(value)) throw new NonFiniteLossError(stepNumber, phase.name, name, value);
-        losses[`${phase.name}.${name}`] = value;
       });
-      return weighted(terms, Object.fromEntries(active.map((name) => [name, phaseWeights[name] as number])));
-    }, optimizer.variables);
-    optimizer.state = optimizer.adam.apply(optimizer.state, optimizer.variables, grads);
+    };
+    // The phase as a function of the batch's tensors: [term values, gradients, observed values].
+    const computePhase = (inputs: readonly tf.Tensor[]): tf.Tensor[] => {
+      const stepBatch = batchOf(inputs, batch.realLabels !== undefined);
+      const observedHere: Record<string, tf.Tensor> = {};
+      let values: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const cache = new Map<string, unknown>();
+        const context: TermContext = {
+          step: stepNumber,
+          batch: stepBatch,
+          networks: setup.networks,
+          memo<T>(key: string, compute: () => T): T {
+            if (!cache.has(key)) cache.set(key, compute());
+            return cache.get(key) as T;
+          },
+        };
+        const terms: Record<string, tf.Scalar> = {};
+        for (const name of active) terms[name] = (phase.terms[name] as (context: TermContext) => tf.Scalar)(context);
+        for (const [key, tensor] of Object.entries(phase.observe?.(context) ?? {})) observedHere[key] = tf.keep(tf.clone(tensor));
+        values = tf.keep(active.length === 0 ? tf.zeros([0]) : tf.stack(active.map((name) => tf.reshape(terms[name] as tf.Scalar, []))));
+        // With value checks on, `weighted` reads the terms and rejects a NaN itself: the
+        // trainer's guard comes first, to name the step and phase. (Such a phase reads
+        // values while it runs, so it is never replayed.)
+        if (valueChecksEnabled()) guard(values.dataSync() as tf.TypedArray);
+        return weighted(terms, Object.fromEntries(active.map((name) => [name, phaseWeights[name] as number])));
+      }, optimizer.variables);
+      value.dispose();
+      layout.gradients = optimizer.variables.map((variable) => variable.name).filter((name) => grads[name] !== undefined);
+      layout.observed = Object.keys(observedHere);
+      return [values as tf.Tensor, ...layout.gradients.map((name) => grads[name] as tf.Tensor), ...layout.observed.map((key) => observedHere[key] as tf.Tensor)];
+    };
+    const key = phase.planKey?.(stepNumber);
+    const phaseKey = key === undefined || key === null ? null : `${key}|${active.map((name) => `${name}:${phaseWeights[name]}`).join(',')}`;
+    const [values, ...rest] = computeOrReplay(phase.name, phaseKey, computePhase, batchTensors(batch), networkVariables, layout);
+    const gradients = layout.gradients.map((_, index) => rest[index] as tf.Tensor);
+    layout.observed.forEach((key, index) => {
+      observed[key] = tf.keep(rest[layout.gradients.length + index] as tf.Tensor);
+    });
+    // One read for all terms: the values for the log and the NaN guard, before any update.
+    const read = (values as tf.Tensor).dataSync();
+    (values as tf.Tensor).dispose();
+    guard(read);
+    active.forEach((name, index) => {
+      losses[`${phase.name}.${name}`] = read[index] as number;
+    });
+
+    // The Adam step as a function of [gradients, rate, epsilon]: [variable, m, v] per gradient.
+    const adamStep = optimizer.state.step + 1;
+    const scalars = adamScalars(optimizer.adam.options, adamStep);
+    const state = optimizer.state;
+    const computeAdam = (inputs: readonly tf.Tensor[]): tf.Tensor[] => {
+      const named = Object.fromEntries(layout.gradients.map((name, index) => [name, inputs[index] as tf.Tensor]));
+      const count = layout.gradients.length;
+      return adamUpdates(optimizer.adam.options, state, optimizer.variables, named, inputs[count] as tf.Scalar, inputs[count + 1] as tf.Scalar).flatMap((update) => [update.variable, update.firstMoment, update.secondMoment]);
+    };
+    const adamVariables = [...optimizer.variables, ...state.firstMoments, ...state.secondMoments];
+    const updates = computeOrReplay(`${phase.name}/adam`, layout.gradients.join(','), computeAdam, [...gradients, scalars.rate, scalars.epsilon], adamVariables, { gradients: [], observed: [] });
+    const indexOf = new Map(optimizer.variables.map((variable, index) => [variable.name, index]));
+    layout.gradients.forEach((name, k) => {
+      const index = indexOf.get(name) as number;
+      (state.firstMoments[index] as tf.Variable).assign(updates[3 * k + 1] as tf.Tensor);
+      (state.secondMoments[index] as tf.Variable).assign(updates[3 * k + 2] as tf.Tensor);
+      (optimizer.variables[index] as tf.Variable).assign(updates[3 * k] as tf.Tensor);
+    });
+    optimizer.state = { ...state, step: adamStep };
   }
 
   const trainer: Trainer = {
@@ -282,7 +421,20 @@ export function createTrainer(options: TrainerOptions): Trainer {
       data.restore(json.data);
       step = json.step;
     },
+    plans() {
+      const status: Record<string, string> = {};
+      for (const phase of setup.phases) {
+        for (const name of [phase.name, `${phase.name}/adam`]) {
+          const entry = plans.get(name);
+          const refusal = refusals.get(name);
+          status[name] = entry !== undefined ? (entry.checked ? `replayed (${entry.plan.kernels} kernels)` : `recorded, not yet checked (${entry.plan.kernels} kernels)`) : refusal !== undefined ? `engine: ${refusal}` : 'engine';
+        }
+      }
+      return status;
+    },
     dispose() {
+      for (const entry of plans.values()) entry.plan.dispose();
+      plans.clear();
       for (const optimizer of Object.values(optimizers)) disposeAdamState(optimizer.state);
       ema?.dispose();
     },

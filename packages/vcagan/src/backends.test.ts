@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom } from '@gantry/backend';
+import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { createTrainer, datasetSource, mixtureSource, type DataSource, type RecipeSetup, type StepReport } from '@gantry/trainer';
@@ -45,10 +45,10 @@ const CASES: readonly Case[] = [
   },
 ];
 
-async function firstSteps(backend: 'cpu' | 'wasm', testCase: Case): Promise<StepReport[]> {
+async function firstSteps(backend: 'cpu' | 'wasm', testCase: Case, plan = false): Promise<StepReport[]> {
   await useBackend(backend);
   const { setup, data } = testCase.build();
-  const trainer = createTrainer({ setup, data, seed: 1 });
+  const trainer = createTrainer({ setup, data, seed: 1, plan });
   const reports: StepReport[] = [];
   for (let step = 0; step < STEPS; step++) reports.push(trainer.trainStep());
   trainer.dispose();
@@ -86,4 +86,17 @@ describe('VCAGAN on wasm against cpu', () => {
     expect((wasm[STEPS - 1] as StepReport).losses['discriminator.adversarial']).not.toBe((wasm[0] as StepReport).losses['discriminator.adversarial']);
     console.log(`wasm vs cpu, ${STEPS} VCAGAN steps (${name}): worst relative difference ${worst.difference.toExponential(2)} (${worst.term}, step ${worst.step})`);
   }, 120_000);
+});
+
+// Replayed kernel plans call wasm's kernels directly, Gantry's composite ones (the
+// convolution gradients, written with TF.js ops) included: the same run, bit for bit.
+describe('VCAGAN on wasm from kernel plans', () => {
+  it.each(CASES.map((testCase) => [testCase.name, testCase] as const))(`%s: the same losses and P(C) as the engine for ${STEPS} steps, exactly`, async (name, testCase) => {
+    const valueChecks = valueChecksEnabled();
+    setValueChecks(false);
+    const engine = await firstSteps('wasm', testCase);
+    const planned = await firstSteps('wasm', testCase, true);
+    setValueChecks(valueChecks);
+    expect(planned).toEqual(engine);
+  });
 });

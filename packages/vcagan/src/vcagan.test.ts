@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRandom } from '@gantry/backend';
+import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { parameterCount, trainableVariables } from '@gantry/models';
@@ -250,6 +250,34 @@ describe('the VCAGAN recipe', () => {
     expect(state(resumed)).toEqual(state(straight));
     end(straight);
     end(resumed);
+  });
+
+  it('with plan: true trains bit for bit as the engine does, through the warm-up, the fade-out and after', () => {
+    const valueChecks = valueChecksEnabled();
+    setValueChecks(false);
+    for (const classifier of ['integrated', 'separate'] as const) {
+      const options: VcaganOptions = { ...TINY, lambdaCreg: 0.1, warmupSteps: 3, recentre: true, recentreAnnealSteps: 3, classifier };
+      const run = (plan: boolean): Trainer => {
+        const trainer = createTrainer({ setup: vcagan.build({ sampleShape: [2], classes: undefined }, options, 4), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 4, plan });
+        for (let i = 0; i < 10; i++) trainer.trainStep();
+        return trainer;
+      };
+      const weightsOf = (trainer: Trainer): number[][] => Object.values(trainer.setup.networks).flatMap((model) => trainableVariables(model).map((variable) => Array.from(variable.dataSync())));
+      const engine = run(false);
+      const planned = run(true);
+      // Strength 1 for steps 1-3, 2/3 and 1/3 at steps 4-5 (computed on their own), 0 from step 6.
+      expect(planned.setup.phases.map((phase) => [1, 3, 4, 5, 6, 10].map((step) => phase.planKey?.(step)))).toEqual(
+        planned.setup.phases.map((phase) => (phase.name === 'generator' ? ['', '', '', '', '', ''] : ['recentred', 'recentred', null, null, 'argmax', 'argmax'])),
+      );
+      expect(Object.values(planned.plans()).every((status) => status.startsWith('replayed'))).toBe(true);
+      expect(weightsOf(planned)).toEqual(weightsOf(engine));
+      expect(planned.prior.probabilities()).toEqual(engine.prior.probabilities());
+      for (const trainer of [engine, planned]) {
+        trainer.dispose();
+        disposeSetup(trainer.setup);
+      }
+    }
+    setValueChecks(valueChecks);
   });
 
   it('trains: losses finite, P(C) moves from uniform, an ablation is one weight', () => {

@@ -17,7 +17,7 @@ import {
 } from '@gantry/losses';
 import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type CnnTrunk, type MlpTrunk } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
-import type { DataDescription, Phase, Recipe, RecipeSetup, Term, TermContext } from '@gantry/trainer';
+import { stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type Term, type TermContext } from '@gantry/trainer';
 
 /**
  * VCAGAN's hyperparameters. The defaults are the paper's text (Section 4); every option
@@ -220,11 +220,20 @@ export const vcagan: Recipe<VcaganOptions> = {
     });
     const observe = (context: TermContext): Readonly<Record<string, tf.Tensor>> => ({ realProbabilities: tf.softmax(realLogits(context)) });
     const discriminatorTerms = separate ? ['adversarial', 'r1', 'r2'] : ['adversarial', ...CLASSIFIER_TERMS, 'r1', 'r2'];
-    const phases: Phase[] = [{ name: 'discriminator', network: 'discriminator', ...pick(discriminatorTerms), ...(separate ? {} : { observe }) }];
-    if (separate) phases.push({ name: 'classifier', network: 'classifier', ...pick(CLASSIFIER_TERMS), observe });
+    // The step reaches the phases with virtual labels only through the re-centring strength:
+    // a plan serves the warm-up (strength 1) and the plain argmax after it (strength 0);
+    // each step of the fade-out computes its own.
+    const planKey = (step: number): string | null => {
+      if (!o.recentre) return 'argmax';
+      const strength = recentreStrength(step, warmupSteps, annealSteps);
+      return strength === 1 ? 'recentred' : strength === 0 ? 'argmax' : null;
+    };
+    const phases: Phase[] = [{ name: 'discriminator', network: 'discriminator', ...pick(discriminatorTerms), ...(separate ? {} : { observe }), planKey }];
+    if (separate) phases.push({ name: 'classifier', network: 'classifier', ...pick(CLASSIFIER_TERMS), observe, planKey });
     phases.push({
       name: 'generator',
       network: 'generator',
+      planKey: stepIndependent,
       terms: { adversarial: (context) => caganGeneratorLoss({ fakeAdversarial: fakeAdversarial(context), fakeLabels: context.batch.c }, { adversarial: loss }) },
       weights: { adversarial: 1 },
     });

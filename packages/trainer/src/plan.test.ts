@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { recordPlan } from './index.js';
+
+describe('recordPlan on cpu', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  // Matrix products, an activation, a list input (Concat), a multi-output kernel (Split), a
+  // constant made inside, an output that is an input and one kernel output returned twice.
+  const fn =
+    (w: tf.Variable) =>
+    ([x, y]: readonly tf.Tensor[]): tf.Tensor[] => {
+      const hidden = tf.relu(tf.add(tf.matMul(x as tf.Tensor2D, w), tf.scalar(0.5)));
+      const [left, right] = tf.split(tf.concat([hidden, y as tf.Tensor2D], 1), 2, 1);
+      const product = tf.mul(left as tf.Tensor, right as tf.Tensor);
+      return [tf.sum(product, 1), y as tf.Tensor, product, product];
+    };
+
+  it('replays the recorded kernels on new inputs and the variables’ new values, bit for bit', () => {
+    const w = tf.variable(tf.tensor2d([0.3, -0.2, 0.1, 0.7, -0.5, 0.4], [2, 3]));
+    const x1 = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const y1 = tf.tensor2d([1, 1, 1, -1, 2, 0.5], [2, 3]);
+    const { outputs, plan, refused } = recordPlan(fn(w), [x1, y1], [w]);
+    expect(refused).toBeNull();
+    expect(plan?.kernels).toBeGreaterThan(5);
+    tf.dispose(outputs);
+
+    w.assign(tf.tensor2d([-0.1, 0.9, 0.2, 0.3, 0.8, -0.6], [2, 3]));
+    const x2 = tf.tensor2d([-1, 0.5, 2, -3], [2, 2]);
+    const y2 = tf.tensor2d([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], [2, 3]);
+    const before = tf.memory().numTensors;
+    const dataIds = tf.backend().numDataIds();
+    const eager = tf.tidy(() => fn(w)([x2, y2]).map((tensor) => tf.keep(tensor.clone())));
+    const replayed = (plan as NonNullable<typeof plan>).run([x2, y2]);
+    expect(replayed.map((tensor) => tensor.shape)).toEqual(eager.map((tensor) => tensor.shape));
+    replayed.forEach((tensor, index) => expect(Array.from(tensor.dataSync())).toEqual(Array.from((eager[index] as tf.Tensor).dataSync())));
+    // The replay owns nothing after it returns: freeing its outputs frees all it made.
+    tf.dispose([...eager, ...replayed]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.backend().numDataIds()).toBe(dataIds);
+    // The input handed back as an output is still the caller's.
+    expect(Array.from(y2.dataSync())).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.6].map(Math.fround));
+
+    // dispose frees the constants the plan copied (the 0.5).
+    const held = tf.backend().numDataIds();
+    plan?.dispose();
+    expect(tf.backend().numDataIds()).toBe(held - 1);
+    tf.dispose([w, x1, y1, x2, y2]);
+  });
+
+  it('refuses a function that reads values while it runs, and says why', () => {
+    const x = tf.tensor1d([1, -2, 3]);
+    const { outputs, plan, refused } = recordPlan(([input]) => [(input as tf.Tensor).dataSync()[0] as number > 0 ? tf.relu(input as tf.Tensor) : tf.neg(input as tf.Tensor)], [x], []);
+    expect(plan).toBeNull();
+    expect(refused).toBe('the function reads tensor values while it runs (turn value checks off with setValueChecks(false))');
+    expect(Array.from((outputs[0] as tf.Tensor).dataSync())).toEqual([1, 0, 3]);
+    tf.dispose([x, ...outputs]);
+  });
+
+  it('run names the recorded shapes when given others', () => {
+    const x = tf.tensor1d([1, 2]);
+    const { outputs, plan } = recordPlan(([input]) => [tf.square(input as tf.Tensor)], [x], []);
+    const wrong = tf.tensor1d([1, 2, 3]);
+    expect(invalidArgumentMessage(() => plan?.run([wrong]))).toBe('KernelPlan.run: inputs must be the recorded shapes and dtypes [float32 [2]], got [float32 [3]].');
+    tf.dispose([x, wrong, ...outputs]);
+    plan?.dispose();
+  });
+});

@@ -1,0 +1,289 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@gantry/backend';
+
+/**
+ * A recorded kernel plan: the kernels one call of a function ran, in order, with what each
+ * was given, so that a later call on new inputs can run the same kernels directly on the
+ * backend, without TF.js's engine (no tape, scopes or tensor bookkeeping), freeing each
+ * intermediate after its last use. On the small networks of the 2-D experiment the engine
+ * takes about half of a step (benchmarks/step-plan.mjs), which a plan saves.
+ *
+ * A plan is valid only while the function is a fixed graph of its inputs and of the
+ * variables' current values: every other tensor it reads (a scalar it creates, a tensor
+ * from a closure) is copied when the plan is recorded and stays frozen. {@link recordPlan}
+ * refuses a function that reads a tensor's values while it runs (its JavaScript could branch
+ * on them); the trainer also checks each plan once against a real call before using it.
+ */
+export interface KernelPlan {
+  /** How many kernels a run calls. */
+  readonly kernels: number;
+  /**
+   * Runs the recorded kernels on `inputs` (the same shapes and dtypes, in the same order as
+   * when recorded) and the variables' current values. Returns new tensors that the caller
+   * disposes.
+   */
+  run(inputs: readonly tf.Tensor[]): tf.Tensor[];
+  /** Frees the constants the plan holds. */
+  dispose(): void;
+}
+
+/** What {@link recordPlan} returns: the function's outputs from a real call, and its plan, or why there is none. */
+export interface PlanRecording {
+  readonly outputs: tf.Tensor[];
+  readonly plan: KernelPlan | null;
+  /** Why no plan was made, when `plan` is null. */
+  readonly refused: string | null;
+}
+
+type DataId = object;
+type Source = { readonly kind: 'input'; readonly index: number } | { readonly kind: 'variable'; readonly variable: tf.Variable } | { readonly kind: 'constant'; readonly info: tf.TensorInfo } | { readonly kind: 'value'; readonly index: number };
+type KernelFunc = (args: { inputs: unknown; backend: tf.KernelBackend; attrs?: unknown }) => tf.TensorInfo | tf.TensorInfo[];
+
+interface RecordedKernel {
+  readonly kernelFunc: KernelFunc;
+  /** Input names (or positions, for Concat, AddN, Pack) with their source, shape and dtype. */
+  readonly inputs: readonly (readonly [string, Source | null, readonly number[], tf.DataType])[];
+  readonly listed: boolean;
+  readonly attrs: unknown;
+  readonly outputs: readonly number[];
+  readonly many: boolean;
+  /**
+   * A kernel written with TF.js ops (Gantry's wasm convolution gradients): it takes tensors
+   * and returns one, so a replay hands it tensors and keeps what it returns.
+   */
+  readonly composite: boolean;
+}
+
+interface Recorder {
+  readonly backend: tf.KernelBackend;
+  record(kernelFunc: KernelFunc, args: { inputs: unknown; attrs?: unknown }, out: tf.TensorInfo | tf.TensorInfo[]): void;
+}
+
+let recorder: Recorder | null = null;
+let depth = 0;
+const wrappers = new WeakSet<object>();
+
+/**
+ * Wraps every kernel registered for the backend so that, while a recording is on, each
+ * outermost call is recorded (a kernel that runs others through the engine is recorded once,
+ * with them). Kernels registered since the last call are wrapped too.
+ */
+function wrapKernels(backendName: string): void {
+  for (const config of tf.getKernelsForBackend(backendName)) {
+    if (wrappers.has(config.kernelFunc)) continue;
+    const original = config.kernelFunc as unknown as KernelFunc;
+    const kernelFunc = (args: { inputs: unknown; backend: tf.KernelBackend; attrs?: unknown }): tf.TensorInfo | tf.TensorInfo[] => {
+      if (recorder === null || depth > 0) return original(args);
+      depth += 1;
+      let out: tf.TensorInfo | tf.TensorInfo[];
+      try {
+        out = original(args);
+      } finally {
+        depth -= 1;
+      }
+      recorder.record(original, args, out);
+      return out;
+    };
+    wrappers.add(kernelFunc);
+    tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel({ ...config, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+}
+
+function entriesOf(inputs: unknown): [string, tf.TensorInfo | null | undefined][] {
+  return Object.entries(inputs as Record<string, tf.TensorInfo | null | undefined>);
+}
+
+/**
+ * Calls `fn(inputs)` for real and records the kernels it runs. `variables` are read at their
+ * current values on every {@link KernelPlan.run}; the inputs are the run's arguments; any other
+ * tensor the kernels read is copied now and frozen in the plan. `fn` must not dispose its
+ * inputs. The plan is refused (null, with the reason) when `fn` reads a tensor's values,
+ * returns a tensor no kernel made from these sources, or uses a string tensor.
+ */
+export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], inputs: readonly tf.Tensor[], variables: readonly tf.Variable[]): PlanRecording {
+  const backend = tf.backend();
+  wrapKernels(tf.getBackend());
+  const kernels: RecordedKernel[] = [];
+  const produced = new Map<DataId, number>();
+  const externals = new Map<DataId, Source>();
+  const constants: tf.TensorInfo[] = [];
+  const inputIds = new Map<DataId, number>(inputs.map((tensor, index) => [tensor.dataId, index]));
+  const variableIds = new Map<DataId, tf.Variable>(variables.map((variable) => [variable.dataId, variable]));
+  let valueCount = 0;
+  let refused: string | null = null;
+  let copying = false;
+
+  const sourceOf = (info: tf.TensorInfo): Source | null => {
+    const index = produced.get(info.dataId);
+    if (index !== undefined) return { kind: 'value', index };
+    const known = externals.get(info.dataId);
+    if (known !== undefined) return known;
+    let source: Source;
+    const input = inputIds.get(info.dataId);
+    const variable = variableIds.get(info.dataId);
+    if (input !== undefined) source = { kind: 'input', index: input };
+    else if (variable !== undefined) source = { kind: 'variable', variable };
+    else if (info.dtype === 'string' || info.dtype === 'complex64') {
+      refused ??= `a kernel reads a ${info.dtype} tensor, which a plan cannot copy`;
+      return null;
+    } else {
+      copying = true;
+      const values = (backend.readSync(info.dataId) as tf.TypedArray).slice();
+      copying = false;
+      const constant: tf.TensorInfo = { dataId: backend.write(values, [...info.shape], info.dtype), shape: [...info.shape], dtype: info.dtype };
+      constants.push(constant);
+      source = { kind: 'constant', info: constant };
+    }
+    externals.set(info.dataId, source);
+    return source;
+  };
+
+  // A read while recording means JavaScript may decide on values a plan would freeze.
+  const readSync = backend.readSync.bind(backend);
+  const read = backend.read.bind(backend);
+  const flagRead = (): void => {
+    // A kernel may read its own inputs (wasm's Slice does); only reads outside kernels count.
+    if (!copying && depth === 0) refused ??= 'the function reads tensor values while it runs (turn value checks off with setValueChecks(false))';
+  };
+  backend.readSync = (dataId: DataId) => {
+    flagRead();
+    return readSync(dataId);
+  };
+  backend.read = (dataId: DataId) => {
+    flagRead();
+    return read(dataId);
+  };
+
+  let outputs: tf.Tensor[];
+  recorder = {
+    backend,
+    record(kernelFunc, args, out) {
+      const listed = Array.isArray(args.inputs);
+      const recordedInputs = entriesOf(args.inputs).map(([key, info]) => [key, info == null ? null : sourceOf(info), info == null ? [] : [...info.shape], info == null ? 'float32' : info.dtype] as const);
+      const infos = Array.isArray(out) ? out : [out];
+      const indices = infos.map((info) => {
+        const index = valueCount++;
+        produced.set(info.dataId, index);
+        return index;
+      });
+      const composite = infos.some((info) => info instanceof tf.Tensor);
+      kernels.push({ kernelFunc, inputs: recordedInputs, listed, attrs: args.attrs, outputs: indices, many: Array.isArray(out), composite });
+    },
+  };
+  try {
+    outputs = fn(inputs);
+  } finally {
+    recorder = null;
+    depth = 0;
+    backend.readSync = readSync;
+    backend.read = read;
+  }
+  // An output may also be an input, a variable or a constant that no kernel touched.
+  const outputSources = outputs.map((tensor): Source | undefined => {
+    const index = produced.get(tensor.dataId);
+    if (index !== undefined) return { kind: 'value', index };
+    const input = inputIds.get(tensor.dataId);
+    if (input !== undefined) return { kind: 'input', index: input };
+    const variable = variableIds.get(tensor.dataId);
+    if (variable !== undefined) return { kind: 'variable', variable };
+    return externals.get(tensor.dataId);
+  });
+  if (refused === null && outputSources.some((source) => source === undefined)) refused = 'an output was made by no kernel from the inputs, the variables or the constants';
+  const free = (): void => {
+    for (const constant of constants) backend.disposeData(constant.dataId);
+    constants.length = 0;
+  };
+  if (refused !== null) {
+    free();
+    return { outputs, plan: null, refused };
+  }
+
+  // Each produced value is freed after the last kernel that reads it, unless it is an output.
+  const keep = new Set((outputSources as Source[]).flatMap((source) => (source.kind === 'value' ? [source.index] : [])));
+  const lastUse = new Map<number, number>();
+  kernels.forEach((kernel, position) => {
+    for (const [, source] of kernel.inputs) if (source?.kind === 'value') lastUse.set(source.index, position);
+  });
+  const outputLayouts = outputs.map((tensor) => ({ shape: [...tensor.shape], dtype: tensor.dtype }));
+  const shapes = inputs.map((tensor) => tensor.shape.join(','));
+  const dtypes = inputs.map((tensor) => tensor.dtype);
+  const engine = tf.engine();
+
+  return {
+    outputs,
+    refused: null,
+    plan: {
+      kernels: kernels.length,
+      run(runInputs) {
+        if (runInputs.length !== shapes.length || runInputs.some((tensor, index) => tensor.shape.join(',') !== shapes[index] || tensor.dtype !== dtypes[index])) {
+          const describe = (list: readonly string[], types: readonly string[]): string => `[${list.map((shape, index) => `${types[index]} [${shape}]`).join(', ')}]`;
+          throw new InvalidArgumentError('KernelPlan.run', 'inputs', `the recorded shapes and dtypes ${describe(shapes, dtypes)}`, describe(runInputs.map((tensor) => tensor.shape.join(',')), runInputs.map((tensor) => tensor.dtype)));
+        }
+        const live = new Map<number, tf.TensorInfo>();
+        const release = (info: tf.TensorInfo): void => {
+          if (info instanceof tf.Tensor) info.dispose();
+          else backend.disposeData(info.dataId);
+        };
+        const resolve = (source: Source): tf.TensorInfo => {
+          switch (source.kind) {
+            case 'input':
+              return runInputs[source.index] as tf.Tensor;
+            case 'variable':
+              return source.variable;
+            case 'constant':
+              return source.info;
+            case 'value':
+              return live.get(source.index) as tf.TensorInfo;
+          }
+        };
+        // Kernels that run others through the engine make tensors that tidy frees.
+        tf.tidy(() => {
+          kernels.forEach((kernel, position) => {
+            const args: Record<string, tf.TensorInfo | null> | (tf.TensorInfo | null)[] = kernel.listed ? [] : {};
+            const lent: tf.Tensor[] = [];
+            for (const [key, source, shape, dtype] of kernel.inputs) {
+              const value = source === null ? null : resolve(source);
+              let info: tf.TensorInfo | null = value === null ? null : { dataId: value.dataId, shape: [...shape], dtype };
+              if (info !== null && kernel.composite) {
+                backend.incRef(info.dataId);
+                const tensor = engine.makeTensorFromTensorInfo(info, backend);
+                lent.push(tensor);
+                info = tensor;
+              }
+              (args as Record<string, tf.TensorInfo | null>)[key] = info;
+            }
+            const out = kernel.kernelFunc({ inputs: args, attrs: kernel.attrs, backend });
+            const infos = kernel.many ? (out as tf.TensorInfo[]) : [out as tf.TensorInfo];
+            for (const tensor of lent) tensor.dispose();
+            kernel.outputs.forEach((index, k) => {
+              const info = infos[k] as tf.TensorInfo;
+              if (info instanceof tf.Tensor) tf.keep(info);
+              if (lastUse.has(index) || keep.has(index)) live.set(index, info);
+              else release(info);
+            });
+            for (const [, source] of kernel.inputs) {
+              if (source?.kind === 'value' && lastUse.get(source.index) === position && !keep.has(source.index)) {
+                release(live.get(source.index) as tf.TensorInfo);
+                live.delete(source.index);
+              }
+            }
+          });
+        });
+        // Each output gets its own reference (one kernel output can be two outputs of the
+        // function; an input, variable or constant keeps its own); then the plan lets go.
+        const handed = (outputSources as Source[]).map((source, position) => {
+          const info = resolve(source);
+          backend.incRef(info.dataId);
+          // The recorded output's own shape: a Reshape shares its input's data, so the kernel
+          // that last wrote this data may have given it another shape.
+          const { shape, dtype } = outputLayouts[position] as { shape: number[]; dtype: tf.DataType };
+          return engine.makeTensorFromTensorInfo({ dataId: info.dataId, shape: [...shape], dtype }, backend);
+        });
+        for (const info of live.values()) release(info);
+        return handed;
+      },
+      dispose: free,
+    },
+  };
+}
