@@ -142,6 +142,18 @@ describe('gantry', () => {
     expect([grid.width, grid.height]).toEqual([3 * 10 + 2, 8 * 10 + 2]);
   }, 120_000);
 
+  it('an MNIST run scores its generated digits with the reference classifier in summary.json', async () => {
+    const { code, out } = await gantry(cwd, 'train', '--dataset', 'mnist', '--backend', 'wasm', '--steps', '2', '--log-every', '2', '--sample-every', '2', '--out', 'runs/mnist');
+    expect(code).toBe(0);
+    expect(out).toMatch(/generated images \(10000\), by the reference classifier: class consistency \d\.\d{4}; digits covered \d+\/10 \[[\d, ]+\]; Fréchet distance to the test images \d+\.\d{2}/);
+    const summary = JSON.parse(await readFile(join(cwd, 'runs/mnist/summary.json'), 'utf8'));
+    expect(summary.images.samples).toBe(10_000);
+    expect(summary.images.categories.length).toBe(summary.significantCategories.length);
+    expect(summary.images.frechetDistance).toBeGreaterThan(0);
+    expect(summary.clustering.points).toBe(10_000);
+    expect(summary.clustering.oneToOne).toBeGreaterThanOrEqual(0);
+  }, 180_000);
+
   it('eval and sample read a run back', async () => {
     const evaluated = await gantry(cwd, 'eval', '--run', 'runs/a');
     expect(evaluated.code).toBe(0);

@@ -5,6 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { gaussianMixture, type GaussianMixtureOptions } from '@gantry/datasets';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
+import { loadReferenceClassifier } from '@gantry/metrics/node';
 import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
@@ -223,9 +224,19 @@ async function saveModel(trainer: Trainer, name: string, model: tfl.LayersModel,
   }
 }
 
+/** evaluateRun, with the reference MNIST classifier of @gantry/metrics for MNIST runs. */
+async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string): Promise<RunSummary> {
+  const reference = config.dataset === 'mnist' ? await loadReferenceClassifier() : undefined;
+  try {
+    return evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference);
+  } finally {
+    reference?.dispose();
+  }
+}
+
 async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string): Promise<RunSummary> {
   for (const [name, model] of Object.entries(trainer.setup.networks)) await saveModel(trainer, name, model, `file://${join(run, 'models', name)}`);
-  const summary = evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend });
+  const summary = await evaluateWithReference(config, trainer, data, backend);
   await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
   if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer);
@@ -267,7 +278,7 @@ export async function evalCommand(flags: { readonly run?: string; readonly data?
       const values = Float32Array.from(dataset.values, (v) => v * dataset.scale + dataset.offset);
       evaluation = { ...data, evaluation: { x: tf.tensor(values, [dataset.size, ...dataset.sampleShape]), labels: dataset.labels } };
     }
-    const summary = evaluateRun(trainer, evaluation, { recipe: config.recipe, seed: config.seed, backend });
+    const summary = await evaluateWithReference(config, trainer, evaluation, backend);
     await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     for (const line of describeSummary(summary)) io.out(line);
     evaluation.evaluation?.x.dispose();

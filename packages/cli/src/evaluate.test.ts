@@ -28,7 +28,9 @@ describe('evaluateRun', () => {
     expect(c?.meanProbabilities[1]).toBeCloseTo(0.25, 5);
     expect(c?.meanProbabilities[2]).toBeCloseTo(0.45, 5);
     expect(c?.confidence).toBeCloseTo(0.75, 5);
-    expect(describeSummary(summary)).toContain('  virtual labels: 2 categories hold ≥ 1% of the points; mean max Q(c|x) 0.7500');
+    expect(c?.oneToOne).toBe(1);
+    expect(summary.images).toBeNull();
+    expect(describeSummary(summary)).toContain('  virtual labels: 2 categories hold ≥ 1% of the points; mean max Q(c|x) 0.7500; one-to-one accuracy 1.0000');
     x.dispose();
   });
 });
@@ -51,7 +53,7 @@ describe('describeSummary', () => {
       }
     }
     const mixture = evaluateMixture({ samples, sampleCategories, prior, centers, probabilities: [0.1, 0.4, 0.2, 0.3], std: 1 });
-    return { format: 'gantry/run-summary', version: 1, recipe: 'vcagan', step: 6000, seed: 1, backend: 'cpu', prior, entropy: 1, significantCategories: [0, 1, 2], samples: samples.length / 2, mixture, recovery: mixtureRecovery(mixture), clustering: null };
+    return { format: 'gantry/run-summary', version: 1, recipe: 'vcagan', step: 6000, seed: 1, backend: 'cpu', prior, entropy: 1, significantCategories: [0, 1, 2], samples: samples.length / 2, mixture, recovery: mixtureRecovery(mixture), clustering: null, images: null };
   }
 
   it('says plainly when two components share a category', () => {

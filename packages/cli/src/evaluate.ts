@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { clusteringAccuracy, evaluateMixture, majorityMapping, mixtureRecovery, normalizedMutualInformation, type MixtureEvaluation, type MixtureRecovery } from '@gantry/metrics';
+import { categoryDigits, clusteringAccuracy, evaluateMixture, frechetDistance, majorityMapping, mixtureRecovery, normalizedMutualInformation, oneToOneAccuracy, type CategoryDigits, type MixtureEvaluation, type MixtureRecovery, type ReferenceClassifier } from '@gantry/metrics';
 import type { Trainer } from '@gantry/trainer';
 import type { RunData } from './session.js';
 
@@ -18,8 +18,14 @@ import type { RunData } from './session.js';
  *   the class each category maps to. Beside it, what the classifier Q tells the prior:
  *   `virtualLabels`, the share of the points whose argmax (VCAGAN's virtual label) is each
  *   category; `meanProbabilities`, the mean of Q(c|x) over the points, which P(C)'s EMA follows
- *   (Sec. 3.3), so a category can hold prior mass with no virtual label at all; and
- *   `confidence`, the mean of max_c Q(c|x).
+ *   (Sec. 3.3), so a category can hold prior mass with no virtual label at all;
+ *   `confidence`, the mean of max_c Q(c|x); and `oneToOne`, the accuracy of the best
+ *   one-to-one matching of categories to classes (ClusterGAN's ACC).
+ * - `images` (MNIST, scored by @gantry/metrics' reference classifier): for each category
+ *   ≥ 1%, the digit the classifier gives most of its `samples` generated images and the
+ *   share it gets (class consistency), their P(C)-weighted mean, the digits covered, and the
+ *   Fréchet distance between the generated images and the labelled evaluation images (the
+ *   10,000 test images) on the classifier's 64 penultimate features.
  */
 export interface RunSummary {
   readonly format: 'gantry/run-summary';
@@ -35,6 +41,16 @@ export interface RunSummary {
   readonly mixture: MixtureEvaluation | null;
   readonly recovery: MixtureRecovery | null;
   readonly clustering: ClusteringSummary | null;
+  readonly images: ImageSummary | null;
+}
+
+/** `summary.json`'s `images`: see {@link RunSummary}. */
+export interface ImageSummary {
+  readonly samples: number;
+  readonly categories: readonly CategoryDigits[];
+  readonly consistency: number;
+  readonly digitsCovered: readonly number[];
+  readonly frechetDistance: number;
 }
 
 /** `summary.json`'s `clustering`: see {@link RunSummary}. */
@@ -46,10 +62,14 @@ export interface ClusteringSummary {
   readonly virtualLabels: readonly number[];
   readonly meanProbabilities: readonly number[];
   readonly confidence: number;
+  readonly oneToOne: number;
 }
 
-/** Evaluates a trained run: generated samples against the mixture, the classifier against labels. */
-export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly recipe: string; readonly seed: number; readonly backend: string }, samples = 10_000): RunSummary {
+/**
+ * Evaluates a trained run: generated samples against the mixture, the classifier against
+ * labels, and, given a `reference` classifier, generated images by it.
+ */
+export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly recipe: string; readonly seed: number; readonly backend: string }, samples = 10_000, reference?: ReferenceClassifier): RunSummary {
   const prior = trainer.prior.probabilities();
   let mixture: MixtureEvaluation | null = null;
   if (data.mixture !== undefined) {
@@ -98,8 +118,10 @@ export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly rec
       virtualLabels,
       meanProbabilities,
       confidence,
+      oneToOne: oneToOneAccuracy(categories, labels),
     };
   }
+  const images = reference !== undefined && data.evaluation !== undefined ? evaluateImages(trainer, reference, data.evaluation.x, samples, run.seed + 1, prior) : null;
   return {
     format: 'gantry/run-summary',
     version: 1,
@@ -114,7 +136,37 @@ export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly rec
     mixture,
     recovery: mixture === null ? null : mixtureRecovery(mixture),
     clustering,
+    images,
   };
+}
+
+/** `images` of the summary: `count` generated images (500 at a time, seeds from `seed`) against `real`. */
+function evaluateImages(trainer: Trainer, reference: ReferenceClassifier, real: tf.Tensor, count: number, seed: number, prior: readonly number[]): ImageSummary {
+  const chunk = 500;
+  const categories: number[] = [];
+  const digits: number[] = [];
+  const generated: Float32Array[] = [];
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
+    const sample = trainer.sample(n, { seed: seed + start / chunk });
+    const [predicted, features] = tf.tidy(() => [tf.argMax(reference.logits(sample.x), -1), reference.features(sample.x)]);
+    digits.push(...(predicted.dataSync() as Int32Array));
+    generated.push(features.dataSync() as Float32Array);
+    categories.push(...sample.categories);
+    tf.dispose([sample.x, predicted, features]);
+  }
+  const realFeatures: Float32Array[] = [];
+  const total = real.shape[0] as number;
+  for (let start = 0; start < total; start += chunk) {
+    realFeatures.push(tf.tidy(() => reference.features(tf.slice(real, start, Math.min(chunk, total - start)))).dataSync() as Float32Array);
+  }
+  const join = (parts: Float32Array[]): { values: Float32Array; dimension: number } => {
+    const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+    parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
+    return { values, dimension: 64 };
+  };
+  const report = categoryDigits(categories, digits, prior);
+  return { samples: count, categories: report.categories, consistency: report.consistency, digitsCovered: report.digitsCovered, frechetDistance: frechetDistance(join(generated), join(realFeatures)) };
 }
 
 /** The summary as the lines `gantry train` and `gantry eval` print. */
@@ -141,7 +193,12 @@ export function describeSummary(summary: RunSummary): string[] {
     const c = summary.clustering;
     lines.push(`  classifier on ${c.points} labelled points: clustering accuracy ${c.accuracy.toFixed(4)}, NMI ${c.nmi.toFixed(4)}`);
     const labelled = c.virtualLabels.filter((share) => share >= 0.01).length;
-    lines.push(`  virtual labels: ${labelled} categories hold ≥ 1% of the points; mean max Q(c|x) ${c.confidence.toFixed(4)}`);
+    lines.push(`  virtual labels: ${labelled} categories hold ≥ 1% of the points; mean max Q(c|x) ${c.confidence.toFixed(4)}; one-to-one accuracy ${c.oneToOne.toFixed(4)}`);
+  }
+  if (summary.images !== null) {
+    const m = summary.images;
+    lines.push(`  generated images (${m.samples}), by the reference classifier: class consistency ${m.consistency.toFixed(4)}; digits covered ${m.digitsCovered.length}/10 [${m.digitsCovered.join(', ')}]; Fréchet distance to the test images ${m.frechetDistance.toFixed(2)}`);
+    lines.push(`    category → digit (share): ${m.categories.map((report) => `${report.category} → ${report.digit ?? '-'} (${report.consistency.toFixed(2)})`).join(', ')}`);
   }
   return lines;
 }
