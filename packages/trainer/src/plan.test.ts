@@ -68,4 +68,16 @@ describe('recordPlan on cpu', () => {
     tf.dispose([x, wrong, ...outputs]);
     plan?.dispose();
   });
+
+  it('run refuses another backend than the one it was recorded on', async () => {
+    const x = tf.tensor1d([1, 2]);
+    const { outputs, plan } = recordPlan(([input]) => [tf.square(input as tf.Tensor)], [x], []);
+    tf.dispose([x, ...outputs]);
+    await useBackend('wasm');
+    const y = tf.tensor1d([1, 2]);
+    expect(invalidArgumentMessage(() => plan?.run([y]))).toBe('KernelPlan.run: the active backend must be the backend the plan was recorded on (cpu), got wasm.');
+    y.dispose();
+    await useBackend('cpu');
+    plan?.dispose();
+  });
 });

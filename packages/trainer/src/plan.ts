@@ -103,7 +103,8 @@ function entriesOf(inputs: unknown): [string, tf.TensorInfo | null | undefined][
  */
 export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], inputs: readonly tf.Tensor[], variables: readonly tf.Variable[]): PlanRecording {
   const backend = tf.backend();
-  wrapKernels(tf.getBackend());
+  const backendName = tf.getBackend();
+  wrapKernels(backendName);
   const kernels: RecordedKernel[] = [];
   const produced = new Map<DataId, number>();
   const externals = new Map<DataId, Source>();
@@ -173,6 +174,9 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   };
   try {
     outputs = fn(inputs);
+  } catch (error) {
+    for (const constant of constants) backend.disposeData(constant.dataId);
+    throw error;
   } finally {
     recorder = null;
     depth = 0;
@@ -216,6 +220,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
     plan: {
       kernels: kernels.length,
       run(runInputs) {
+        if (tf.backend() !== backend) throw new InvalidArgumentError('KernelPlan.run', 'the active backend', `the backend the plan was recorded on (${backendName})`, tf.getBackend());
         if (runInputs.length !== shapes.length || runInputs.some((tensor, index) => tensor.shape.join(',') !== shapes[index] || tensor.dtype !== dtypes[index])) {
           const describe = (list: readonly string[], types: readonly string[]): string => `[${list.map((shape, index) => `${types[index]} [${shape}]`).join(', ')}]`;
           throw new InvalidArgumentError('KernelPlan.run', 'inputs', `the recorded shapes and dtypes ${describe(shapes, dtypes)}`, describe(runInputs.map((tensor) => tensor.shape.join(',')), runInputs.map((tensor) => tensor.dtype)));

@@ -206,6 +206,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
    */
   function computeOrReplay(name: string, key: string | null, compute: (inputs: readonly tf.Tensor[]) => tf.Tensor[], inputs: readonly tf.Tensor[], variables: readonly tf.Variable[], layout: Layout): tf.Tensor[] {
     if (!planning || key === null || refusals.has(name)) return compute(inputs);
+    // A plan calls one backend's kernels: another backend records its own.
+    key = `${tf.getBackend()}|${key}`;
     const entry = plans.get(name);
     if (entry !== undefined && entry.key === key) {
       if (entry.checked) {
