@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 grids=("$@")
-if [ ${#grids[@]} -eq 0 ]; then grids=(discovery lambda six-components baselines playground six-components-dc16 anneal-six anneal-gauss anneal-five anneal-lambda paper-10k); fi
+if [ ${#grids[@]} -eq 0 ]; then grids=(discovery lambda six-components baselines playground six-components-dc16 anneal-six anneal-gauss anneal-five anneal-lambda paper-10k anneal-lambda-30k); fi
 for grid in "${grids[@]}"; do
   node packages/cli/dist/bin.js sweep --grid "docs/results/grids/$grid.json" --out "runs/gaussian/$grid"
   cat "runs/gaussian/$grid/sweep.md"
