@@ -152,6 +152,10 @@ describe('gantry', () => {
     expect(summary.images.frechetDistance).toBeGreaterThan(0);
     expect(summary.clustering.points).toBe(10_000);
     expect(summary.clustering.oneToOne).toBeGreaterThanOrEqual(0);
+    // The grid under a header of each column's digit and P(c), drawn at twice the size: 8 rows
+    // of 28 × 28 images with 2-pixel gutters, plus 22 pixels of header.
+    const grid = PNG.sync.read(await readFile(join(cwd, 'runs/mnist/samples.png')));
+    expect([grid.width, grid.height]).toEqual([2 * (summary.significantCategories.length * 30 + 2), 2 * (8 * 30 + 2 + 22)]);
   }, 180_000);
 
   it('eval and sample read a run back', async () => {

@@ -11,8 +11,8 @@ import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } from '@gantry/trainer/node';
 import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
-import { describeSummary, evaluateRun, type RunSummary } from './evaluate.js';
-import { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
+import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { exists, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
 import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
@@ -184,13 +184,21 @@ async function writeScatter(path: string, trainer: Trainer, data: RunData, title
   if (png) await writeAtomically(path.replace(/\.svg$/, '.png'), await svgToPng(svg));
 }
 
-async function writeGrid(path: string, trainer: Trainer, rowsOfZ = 8): Promise<void> {
+/**
+ * Samples of every category ≥ 1% as an image grid (Figs. 5-7): one row per z, one column per
+ * category. Given the reference classifier's reading (`images` of the summary), the columns
+ * are ordered by their majority digit, then by P(c), under a header with each one's digit
+ * and P(c).
+ */
+async function writeGrid(path: string, trainer: Trainer, images: ImageSummary | null = null, rowsOfZ = 8): Promise<void> {
   const prior = trainer.prior.probabilities();
+  const digitOf = new Map((images?.categories ?? []).map((report) => [report.category, report.digit]));
   const shown = prior.flatMap((p, k) => (p >= 0.01 ? [k] : []));
+  if (images !== null) shown.sort((a, b) => (digitOf.get(a) ?? 10) - (digitOf.get(b) ?? 10) || (prior[b] as number) - (prior[a] as number));
   // One row per z, one column per category (Figs. 5-7): the same z repeated across a row.
   const categories = Array.from({ length: rowsOfZ }, () => shown).flat();
   const sampleShape = trainer.data.sampleShape;
-  const images = tf.tidy(() => {
+  const generated = tf.tidy(() => {
     // A fixed stream: the same rows of z in every grid of a run.
     const z = trainer.setup.continuous.sample(rowsOfZ, createRandom(123));
     const repeated = tf.reshape(tf.tile(tf.expandDims(z, 1), [1, shown.length, 1]), [rowsOfZ * shown.length, -1]);
@@ -198,9 +206,16 @@ async function writeGrid(path: string, trainer: Trainer, rowsOfZ = 8): Promise<v
     const input = tf.concat([repeated, c], 1);
     return trainer.setup.networks[trainer.setup.generator]?.apply(input) as tf.Tensor;
   });
-  const png = imageGridPng(images.dataSync(), { rows: rowsOfZ, columns: shown.length, height: sampleShape[0] as number, width: sampleShape[1] as number, channels: sampleShape[2] as number });
-  images.dispose();
-  await writeAtomically(path, png);
+  const [height, width] = [sampleShape[0] as number, sampleShape[1] as number];
+  const png = imageGridPng(generated.dataSync(), { rows: rowsOfZ, columns: shown.length, height, width, channels: sampleShape[2] as number });
+  generated.dispose();
+  if (images === null) {
+    await writeAtomically(path, png);
+    return;
+  }
+  const labels = shown.map((category) => [`${digitOf.get(category) ?? '-'}`, (prior[category] as number).toFixed(2)]);
+  const svg = labelledGridSvg(png, { width: shown.length * (width + 2) + 2, height: rowsOfZ * (height + 2) + 2, cell: width + 2, labels });
+  await writeAtomically(path, await svgToPng(svg));
 }
 
 /**
@@ -239,7 +254,7 @@ async function finishRun(config: RunConfig, run: string, data: RunData, trainer:
   const summary = await evaluateWithReference(config, trainer, data, backend);
   await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
-  if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer);
+  if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer, summary.images);
   const history = (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
     .split('\n')
     .filter(Boolean)

@@ -121,3 +121,25 @@ export function imageGridPng(images: ArrayLike<number>, options: { readonly rows
   }
   return PNG.sync.write(png);
 }
+
+/**
+ * An image grid ({@link imageGridPng}) under a header of one or more text lines per column,
+ * as an SVG: how Figs. 5-7 label their columns (here each category's digit and P(c)).
+ * `cell` is a column's width in pixels, gutter included.
+ */
+export function labelledGridSvg(gridPng: Uint8Array, options: { readonly width: number; readonly height: number; readonly cell: number; readonly labels: readonly (readonly string[])[] }): string {
+  const { width, height, cell, labels } = options;
+  const lines = Math.max(1, ...labels.map((column) => column.length));
+  const lineHeight = 9;
+  const header = lines * lineHeight + 4;
+  const text = labels
+    .flatMap((column, c) => column.map((line, l) => `<text x="${2 + c * cell + (cell - 2) / 2}" y="${(l + 1) * lineHeight}" font-size="7" text-anchor="middle">${escapeXml(line)}</text>`))
+    .join('');
+  const image = `<image x="0" y="${header}" width="${width}" height="${height}" href="data:image/png;base64,${Buffer.from(gridPng).toString('base64')}"/>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height + header}" viewBox="0 0 ${width} ${height + header}"><rect width="100%" height="100%" fill="white"/>${text}${image}</svg>`;
+}
+
+function escapeXml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
