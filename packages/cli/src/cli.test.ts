@@ -134,12 +134,14 @@ describe('gantry', () => {
       }
       await writeFile(join(folder, `image-${String(i).padStart(2, '0')}.png`), PNG.sync.write(png, { colorType: 0 }));
     }
-    const trained = await gantry(cwd, 'train', '--backend', 'cpu', '--data', 'images', '--steps', '3', '--batch-size', '4', '--categories', '3', '--latent-dim', '4', '--out', 'runs/images');
+    const trained = await gantry(cwd, 'train', '--backend', 'cpu', '--data', 'images', '--steps', '3', '--sample-every', '2', '--batch-size', '4', '--categories', '3', '--latent-dim', '4', '--out', 'runs/images');
     expect(trained.err).toBe('');
     expect(trained.code).toBe(0);
     const grid = PNG.sync.read(await readFile(join(cwd, 'runs/images/samples.png')));
     // 8 rows of z; one column per category ≥ 1% (all 3 at the start): 8×8 images with 2-pixel gutters.
     expect([grid.width, grid.height]).toEqual([3 * 10 + 2, 8 * 10 + 2]);
+    // --sample-every 2 over 3 steps: one periodic grid, at step 2.
+    expect(await readdir(join(cwd, 'runs/images/pictures'))).toEqual(['samples-step-00000002.png']);
   }, 120_000);
 
   it('an MNIST run scores its generated digits with the reference classifier in summary.json', async () => {

@@ -161,8 +161,18 @@ function trainingCallbacks(config: RunConfig, run: string, data: RunData, io: Co
     metricsLog(join(run, 'metrics.jsonl'), { every: config.logEvery, lastStep: config.steps, rate: meter.rate }),
     checkpoints(join(run, 'checkpoints'), config as unknown as JsonValue, { every: config.checkpointEvery, lastStep: config.steps }),
   ];
+  const picture = (step: number, extension: string): string => join(run, 'pictures', `samples-step-${String(step).padStart(8, '0')}.${extension}`);
   if (data.mixture !== undefined) {
-    callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(join(run, 'pictures', `samples-step-${String(report.step).padStart(8, '0')}.svg`), current, data, `step ${report.step}`, false) }));
+    callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(picture(report.step, 'svg'), current, data, `step ${report.step}`, false) }));
+  } else if (data.source.sampleShape.length === 3) {
+    callbacks.push(
+      every(config.sampleEvery, {
+        onStep: async (report, current) => {
+          await mkdir(join(run, 'pictures'), { recursive: true });
+          await writeGrid(picture(report.step, 'png'), current);
+        },
+      }),
+    );
   }
   callbacks.push(progressBar({ total: config.steps, stream: io.err, rate: meter.rate }));
   return callbacks;
