@@ -16,7 +16,7 @@ describe('the reference MNIST classifier (shipped weights, wasm)', () => {
     classifier = await loadReferenceClassifier();
     test = await loadMnist({ split: 'test' });
     train = await loadMnist({ split: 'train' });
-  }, 60_000);
+  }, 120_000);
   afterAll(() => {
     classifier.dispose();
   });
@@ -40,8 +40,9 @@ describe('the reference MNIST classifier (shipped weights, wasm)', () => {
     const accuracy = predicted.filter((digit, i) => digit === labels[i]).length / 10_000;
     console.log(`reference classifier: test accuracy ${accuracy.toFixed(4)}`);
     expect(accuracy).toBeGreaterThanOrEqual(0.99);
-  }, 60_000);
+  }, 300_000);
 
+  // 30,000 images through the classifier: 9 s alone, 136 s beside other work on 2 cores.
   it('Fréchet distance on its features: test against train is near 0, noise is far', () => {
     const features = (values: Float32Array) => ({ values, dimension: 64 });
     const testFeatures = features(rows(test, 0, 10_000, (x) => classifier.features(x)));
@@ -54,7 +55,7 @@ describe('the reference MNIST classifier (shipped weights, wasm)', () => {
     const far = frechetDistance(testFeatures, noiseFeatures);
     console.log(`Fréchet distance on the reference features: test vs train ${real.toFixed(3)}, test vs uniform noise ${far.toFixed(1)}`);
     expect(real).toBeLessThan(0.01 * far);
-  }, 120_000);
+  }, 300_000);
 
   it('names weights of the wrong shape', () => {
     expect(invalidArgumentMessage(() => referenceClassifier({}))).toBe("referenceClassifier: weights['conv1/kernel'] must be a tensor of shape [3, 3, 1, 32], got nothing.");
