@@ -158,7 +158,7 @@ describe('gantry', () => {
     // of 28 × 28 images with 2-pixel gutters, plus 22 pixels of header.
     const grid = PNG.sync.read(await readFile(join(cwd, 'runs/mnist/samples.png')));
     expect([grid.width, grid.height]).toEqual([2 * (summary.significantCategories.length * 30 + 2), 2 * (8 * 30 + 2 + 22)]);
-  }, 180_000);
+  }, 300_000);
 
   it('eval and sample read a run back', async () => {
     const evaluated = await gantry(cwd, 'eval', '--run', 'runs/a');
