@@ -165,14 +165,7 @@ function trainingCallbacks(config: RunConfig, run: string, data: RunData, io: Co
   if (data.mixture !== undefined) {
     callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(picture(report.step, 'svg'), current, data, `step ${report.step}`, false) }));
   } else if (data.source.sampleShape.length === 3) {
-    callbacks.push(
-      every(config.sampleEvery, {
-        onStep: async (report, current) => {
-          await mkdir(join(run, 'pictures'), { recursive: true });
-          await writeGrid(picture(report.step, 'png'), current);
-        },
-      }),
-    );
+    callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeGrid(picture(report.step, 'png'), current) }));
   }
   callbacks.push(progressBar({ total: config.steps, stream: io.err, rate: meter.rate }));
   return callbacks;
@@ -219,6 +212,7 @@ async function writeGrid(path: string, trainer: Trainer, images: ImageSummary | 
   const [height, width] = [sampleShape[0] as number, sampleShape[1] as number];
   const png = imageGridPng(generated.dataSync(), { rows: rowsOfZ, columns: shown.length, height, width, channels: sampleShape[2] as number });
   generated.dispose();
+  await mkdir(join(path, '..'), { recursive: true });
   if (images === null) {
     await writeAtomically(path, png);
     return;

@@ -160,13 +160,14 @@ function evaluateImages(trainer: Trainer, reference: ReferenceClassifier, real: 
   for (let start = 0; start < total; start += chunk) {
     realFeatures.push(tf.tidy(() => reference.features(tf.slice(real, start, Math.min(chunk, total - start)))).dataSync() as Float32Array);
   }
-  const join = (parts: Float32Array[]): { values: Float32Array; dimension: number } => {
+  // Rows of the classifier's features, one set per side.
+  const join = (parts: Float32Array[], rows: number): { values: Float32Array; dimension: number } => {
     const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
     parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
-    return { values, dimension: 64 };
+    return { values, dimension: values.length / rows };
   };
   const report = categoryDigits(categories, digits, prior);
-  return { samples: count, categories: report.categories, consistency: report.consistency, digitsCovered: report.digitsCovered, frechetDistance: frechetDistance(join(generated), join(realFeatures)) };
+  return { samples: count, categories: report.categories, consistency: report.consistency, digitsCovered: report.digitsCovered, frechetDistance: frechetDistance(join(generated, count), join(realFeatures, total)) };
 }
 
 /** The summary as the lines `gantry train` and `gantry eval` print. */

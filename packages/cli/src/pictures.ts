@@ -142,4 +142,3 @@ export function labelledGridSvg(gridPng: Uint8Array, options: { readonly width: 
 function escapeXml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
-

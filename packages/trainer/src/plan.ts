@@ -55,7 +55,6 @@ interface RecordedKernel {
 }
 
 interface Recorder {
-  readonly backend: tf.KernelBackend;
   record(kernelFunc: KernelFunc, args: { inputs: unknown; attrs?: unknown }, out: tf.TensorInfo | tf.TensorInfo[]): void;
 }
 
@@ -115,17 +114,26 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   let refused: string | null = null;
   let copying = false;
 
-  const sourceOf = (info: tf.TensorInfo): Source | null => {
-    const index = produced.get(info.dataId);
+  const free = (): void => {
+    for (const constant of constants) backend.disposeData(constant.dataId);
+    constants.length = 0;
+  };
+  /** Where data comes from, if known: a kernel of the recording, an input, a variable, a copied constant. */
+  const knownSource = (dataId: DataId): Source | undefined => {
+    const index = produced.get(dataId);
     if (index !== undefined) return { kind: 'value', index };
-    const known = externals.get(info.dataId);
+    const input = inputIds.get(dataId);
+    if (input !== undefined) return { kind: 'input', index: input };
+    const variable = variableIds.get(dataId);
+    if (variable !== undefined) return { kind: 'variable', variable };
+    return externals.get(dataId);
+  };
+  // A kernel input from nowhere known is copied now, as a constant of the plan.
+  const sourceOf = (info: tf.TensorInfo): Source | null => {
+    const known = knownSource(info.dataId);
     if (known !== undefined) return known;
     let source: Source;
-    const input = inputIds.get(info.dataId);
-    const variable = variableIds.get(info.dataId);
-    if (input !== undefined) source = { kind: 'input', index: input };
-    else if (variable !== undefined) source = { kind: 'variable', variable };
-    else if (info.dtype === 'string' || info.dtype === 'complex64') {
+    if (info.dtype === 'string' || info.dtype === 'complex64') {
       refused ??= `a kernel reads a ${info.dtype} tensor, which a plan cannot copy`;
       return null;
     } else {
@@ -158,7 +166,6 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
 
   let outputs: tf.Tensor[];
   recorder = {
-    backend,
     record(kernelFunc, args, out) {
       const listed = Array.isArray(args.inputs);
       const recordedInputs = entriesOf(args.inputs).map(([key, info]) => [key, info == null ? null : sourceOf(info), info == null ? [] : [...info.shape], info == null ? 'float32' : info.dtype] as const);
@@ -175,7 +182,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   try {
     outputs = fn(inputs);
   } catch (error) {
-    for (const constant of constants) backend.disposeData(constant.dataId);
+    free();
     throw error;
   } finally {
     recorder = null;
@@ -184,20 +191,8 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
     backend.read = read;
   }
   // An output may also be an input, a variable or a constant that no kernel touched.
-  const outputSources = outputs.map((tensor): Source | undefined => {
-    const index = produced.get(tensor.dataId);
-    if (index !== undefined) return { kind: 'value', index };
-    const input = inputIds.get(tensor.dataId);
-    if (input !== undefined) return { kind: 'input', index: input };
-    const variable = variableIds.get(tensor.dataId);
-    if (variable !== undefined) return { kind: 'variable', variable };
-    return externals.get(tensor.dataId);
-  });
+  const outputSources = outputs.map((tensor) => knownSource(tensor.dataId));
   if (refused === null && outputSources.some((source) => source === undefined)) refused = 'an output was made by no kernel from the inputs, the variables or the constants';
-  const free = (): void => {
-    for (const constant of constants) backend.disposeData(constant.dataId);
-    constants.length = 0;
-  };
   if (refused !== null) {
     free();
     return { outputs, plan: null, refused };

@@ -301,20 +301,20 @@ export function createTrainer(options: TrainerOptions): Trainer {
       losses[`${phase.name}.${name}`] = read[index] as number;
     });
 
-    // The Adam step as a function of [gradients, rate, epsilon]: [variable, m, v] per gradient.
-    const adamStep = optimizer.state.step + 1;
-    const scalars = adamScalars(optimizer.adam.options, adamStep);
     const state = optimizer.state;
+    if (!planning) {
+      optimizer.state = optimizer.adam.apply(state, optimizer.variables, Object.fromEntries(layout.gradients.map((name, index) => [name, gradients[index] as tf.Tensor])));
+      return;
+    }
+    // The Adam step as a function of [gradients, rate, epsilon]: [variable, m, v] per gradient.
+    const adamStep = state.step + 1;
+    const scalars = adamScalars(optimizer.adam.options, adamStep);
     const computeAdam = (inputs: readonly tf.Tensor[]): tf.Tensor[] => {
       const named = Object.fromEntries(layout.gradients.map((name, index) => [name, inputs[index] as tf.Tensor]));
       const count = layout.gradients.length;
       return adamUpdates(optimizer.adam.options, state, optimizer.variables, named, inputs[count] as tf.Scalar, inputs[count + 1] as tf.Scalar).flatMap((update) => [update.variable, update.firstMoment, update.secondMoment]);
     };
     const adamVariables = [...optimizer.variables, ...state.firstMoments, ...state.secondMoments];
-    if (!planning) {
-      optimizer.state = optimizer.adam.apply(state, optimizer.variables, Object.fromEntries(layout.gradients.map((name, index) => [name, gradients[index] as tf.Tensor])));
-      return;
-    }
     const updates = computeOrReplay(`${phase.name}/adam`, layout.gradients.join(','), computeAdam, [...gradients, scalars.rate, scalars.epsilon], adamVariables, { gradients: [], observed: [] });
     const indexOf = new Map(optimizer.variables.map((variable, index) => [variable.name, index]));
     layout.gradients.forEach((name, k) => {
