@@ -1,8 +1,15 @@
 import { access, rename, writeFile } from 'node:fs/promises';
 
-/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+let writes = 0;
+
+/**
+ * Writes through a temporary file and a rename, so a reader never sees half a file. Each
+ * call has its own temporary file: two writes of one path in flight at once (a sweep saving
+ * sweep.json as two cells end together) must not rename each other's.
+ */
 export async function writeAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
+  writes += 1;
+  const temporary = `${path}.${process.pid}.${writes}.tmp`;
   await writeFile(temporary, data);
   await rename(temporary, path);
 }

@@ -410,9 +410,13 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const draw = (): void => {
     if (tty) err.write(`\r\x1b[2K${status()}`);
   };
+  // Saves run one after another, in the order asked, so the newest record is the one left.
+  let saving = Promise.resolve();
   const save = async (): Promise<SweepRecord> => {
     const record: SweepRecord = { format: 'gantry/sweep', version: 1, grid, cells: records, rows: sweepRows(grid, records) };
-    await writeAtomically(join(out, 'sweep.json'), `${JSON.stringify(record, null, 2)}\n`);
+    const text = `${JSON.stringify(record, null, 2)}\n`;
+    saving = saving.then(() => writeAtomically(join(out, 'sweep.json'), text));
+    await saving;
     return record;
   };
   const skipped = states.filter((state) => state === 'finished').length;
