@@ -34,6 +34,12 @@ export interface BaselineOptions {
   readonly units?: number;
   /** MLP hidden layers (points). Default 4. */
   readonly layers?: number;
+  /**
+   * Filters of D's stride-2 convolutions (images), from the input up; G's transposed
+   * convolutions use them in reverse. Default [64, 128], as VCAGAN's, so that a baseline and
+   * VCAGAN compared on images train the same networks.
+   */
+  readonly channels?: readonly number[];
 }
 
 const DEFAULTS: Required<BaselineOptions> = {
@@ -45,6 +51,7 @@ const DEFAULTS: Required<BaselineOptions> = {
   lambdaCls: 1,
   units: 512,
   layers: 4,
+  channels: [64, 128],
 };
 
 interface Parts {
@@ -54,7 +61,7 @@ interface Parts {
   readonly categories: number;
   readonly loss: AdversarialLoss;
   readonly G: tfl.LayersModel;
-  readonly trunk: { kind: 'cnn' } | { kind: 'mlp'; units: number; layers: number };
+  readonly trunk: { kind: 'cnn'; channels: readonly number[] } | { kind: 'mlp'; units: number; layers: number };
 }
 
 /** The parts every baseline shares: sizes, the adversarial family, the generator. */
@@ -66,9 +73,9 @@ function parts(name: string, data: DataDescription, options: BaselineOptions, se
   const latentDim = o.latentDim > 0 ? o.latentDim : images ? 128 : 16;
   const categories = supervised ? (data.classes as number) : o.categories > 0 ? o.categories : o.probabilities.length > 0 ? o.probabilities.length : images ? 16 : 8;
   const G = images
-    ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, seed: 2 * seed + 2, name: 'generator' })
+    ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), seed: 2 * seed + 2, name: 'generator' })
     : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, seed: 2 * seed + 2, name: 'generator' });
-  const trunk = images ? ({ kind: 'cnn' } as const) : ({ kind: 'mlp', units: o.units, layers: o.layers } as const);
+  const trunk = images ? ({ kind: 'cnn', channels: o.channels } as const) : ({ kind: 'mlp', units: o.units, layers: o.layers } as const);
   return { o, images, latentDim, categories, loss: adversarialLoss(o.adversarial, `${name}.build`, 'options.adversarial'), G, trunk };
 }
 

@@ -19,7 +19,10 @@ export function program(io: Console): Command {
     .option('--data <path>', 'your own data instead: a CSV or JSON file of points, or a folder of PNG images')
     .option('--mixture <file.json>', 'with --dataset gaussian-mixture: another mixture, { "centers": [[x, y], ...], "probabilities": [...], "std": s } (default the paper’s, Fig. 1)')
     .option('--label-column <name>', 'the CSV column holding labels (evaluation and supervised recipes only)')
-    .option('--preset <name>', `${Object.keys(PRESETS).join(' or ')} (default quick: ${PRESETS.quick.steps} steps of ${PRESETS.quick.layers} × ${PRESETS.quick.units} MLPs; paper: ${PRESETS.paper.steps} steps of 4 × 512)`)
+    .option(
+      '--preset <name>',
+      `${Object.keys(PRESETS).join(' or ')} (default quick: points ${PRESETS.quick.points.steps} steps of ${PRESETS.quick.points.layers} × ${PRESETS.quick.points.units} MLPs, images ${PRESETS.quick.images.steps} steps of CNNs ${PRESETS.quick.images.channels.join(',')}; paper: points ${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}, images ${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')})`,
+    )
     .option('--steps <n>', 'training steps (the preset’s by default)')
     .option('--batch-size <n>', 'batch size (default 32)')
     .option('--seed <n>', 'seed of every draw (default 1)')
@@ -38,6 +41,7 @@ export function program(io: Console): Command {
     .option('--probabilities <list>', 'a fixed P(C) for the baselines, e.g. 0.1,0.2,0.3,0.4 (InfoGAN’s optimal prior, Fig. 3 left)')
     .option('--units <n>', 'units per MLP hidden layer (the preset’s by default)')
     .option('--layers <n>', 'MLP hidden layers (the preset’s by default)')
+    .option('--channels <list>', 'images: filters of D’s stride-2 convolutions from the input up, e.g. 32,64; G uses them in reverse (the preset’s by default)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
     .option('--no-plan', 'run every step through TF.js’s engine instead of replaying recorded kernel plans (the same numbers, bit for bit; slower)')

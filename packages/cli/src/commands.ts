@@ -13,7 +13,7 @@ import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } 
 import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
-import { exists, writeAtomically } from './files.js';
+import { exists, isFolder, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
 import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
 
@@ -96,7 +96,8 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     // Only whether it is there: the checkpoint is read once the backend is selected.
     if (!(await exists(join(run, 'checkpoints', 'latest.json')))) throw new FlagError(`--resume: ${run} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.`);
   } else {
-    config = trainConfig(flags, (path) => resolve(io.cwd, path), flags.mixture === undefined ? {} : { mixture: await readMixture(resolve(io.cwd, flags.mixture)) });
+    const imageFolder = flags.data !== undefined && (await isFolder(resolve(io.cwd, flags.data)));
+    config = trainConfig(flags, (path) => resolve(io.cwd, path), { imageFolder, ...(flags.mixture === undefined ? {} : { mixture: await readMixture(resolve(io.cwd, flags.mixture)) }) });
     run = resolve(io.cwd, flags.out ?? join('runs', `${config.recipe}-${config.dataset ?? basename(config.data ?? 'data')}-seed${config.seed}`));
     if (await exists(run)) {
       const entries = await readdir(run);
@@ -114,8 +115,9 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   setValueChecks(false);
   io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend} (${selection.reason})`);
   if (config.preset !== null) {
-    const preset = PRESETS[config.preset];
-    io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, MLPs ${config.recipeOptions.layers ?? preset.layers} × ${config.recipeOptions.units ?? preset.units}${config.preset === 'quick' ? ' (the paper preset is 50,000 steps of 4 × 512: --preset paper)' : ''}`);
+    const networks = Array.isArray(config.recipeOptions.channels) ? `CNNs ${config.recipeOptions.channels.join(',')}` : `MLPs ${String(config.recipeOptions.layers)} × ${String(config.recipeOptions.units)}`;
+    const paper = Array.isArray(config.recipeOptions.channels) ? `${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')}` : `${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}`;
+    io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, ${networks}${config.preset === 'quick' ? ` (the paper preset is ${paper}: --preset paper)` : ''}`);
   }
   if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config)}`);
   const data = await loadData(config);

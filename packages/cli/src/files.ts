@@ -1,4 +1,4 @@
-import { access, rename, writeFile } from 'node:fs/promises';
+import { access, rename, stat, writeFile } from 'node:fs/promises';
 
 let writes = 0;
 
@@ -15,6 +15,14 @@ export async function writeAtomically(path: string, data: string | Uint8Array): 
 }
 
 /** Whether a file or folder is there. */
+/** Whether `path` is a folder; false when it is a file or missing (the data loader names a missing path). */
+export async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then(
+    (entry) => entry.isDirectory(),
+    () => false,
+  );
+}
+
 export async function exists(path: string): Promise<boolean> {
   try {
     await access(path);

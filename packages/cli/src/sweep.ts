@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Option } from 'commander';
 import type { GaussianMixtureOptions } from '@gantry/datasets';
-import { exists, writeAtomically } from './files.js';
+import { exists, isFolder, writeAtomically } from './files.js';
 import { FlagError, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import type { RunSummary } from './evaluate.js';
 
@@ -178,10 +178,11 @@ export async function sweepCells(grid: SweepGrid, out: string, cwd: string, sour
     const args = argumentsOf(flags);
     const trainFlags = Object.fromEntries(Object.entries(flags).flatMap(([key, value]) => (value === false ? [] : [[camel(key), value === true ? true : String(value)]]))) as TrainFlags;
     const mixture = trainFlags.mixture === undefined ? undefined : await readMixture(resolve(cwd, trainFlags.mixture));
+    const imageFolder = trainFlags.data !== undefined && (await isFolder(resolve(cwd, trainFlags.data)));
     for (const seed of grid.seeds) {
       let config: RunConfig;
       try {
-        config = trainConfig({ ...trainFlags, seed: String(seed) }, (path) => resolve(cwd, path), mixture === undefined ? {} : { mixture });
+        config = trainConfig({ ...trainFlags, seed: String(seed) }, (path) => resolve(cwd, path), { imageFolder, ...(mixture === undefined ? {} : { mixture }) });
       } catch (error) {
         if (error instanceof FlagError) throw new FlagError(`${source}: configuration ${name}: ${error.message}`);
         throw error;
