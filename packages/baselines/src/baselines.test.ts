@@ -45,6 +45,16 @@ describe('baseline recipes', () => {
     for (const setup of [info, supervised]) Object.values(setup.networks).forEach((model) => model.dispose());
   });
 
+  it('on images, every baseline sizes its CNNs from `channels` (D from the input up, G in reverse), as VCAGAN does', () => {
+    const filters = (model: { layers: readonly { getConfig(): Record<string, unknown> }[] }): unknown[] => model.layers.flatMap((layer) => (layer.getConfig().filters === undefined ? [] : [layer.getConfig().filters]));
+    for (const recipe of [vanillaGan, infoGan, acgan, cagan] as Recipe<BaselineOptions>[]) {
+      const setup = recipe.build({ sampleShape: [8, 8, 1], classes: 3 }, { categories: 3, channels: [4, 6] }, 1);
+      expect([recipe.name, filters(setup.networks.discriminator as never)]).toEqual([recipe.name, [4, 6]]);
+      expect([recipe.name, filters(setup.networks.generator as never)]).toEqual([recipe.name, [4, 1]]);
+      Object.values(setup.networks).forEach((model) => model.dispose());
+    }
+  });
+
   it('the supervised recipes refuse unlabelled data', () => {
     expect(invalidArgumentMessage(() => acgan.build({ sampleShape: [2], classes: undefined }, TINY, 1))).toBe(
       "acgan.build: data.classes must be the number of label classes (acgan trains on the dataset's labels), got unlabelled data.",

@@ -3,10 +3,14 @@ import { InvalidArgumentError, type Random } from '@gantry/backend';
 import { batchSampler, batchSamplerFromState, type BatchSamplerState, type Dataset, type GaussianMixture } from '@gantry/datasets';
 import type { JsonValue } from '@gantry/priors';
 
-/** A real batch: the samples, and their labels when the data has them. */
+/**
+ * A real batch: the samples, and their labels when the data has them: class indices on the
+ * host, or an int32 tensor of them, which stays on the device (drawing a batch then reads
+ * nothing back).
+ */
 export interface DataBatch {
   readonly x: tf.Tensor;
-  readonly labels: Int32Array | undefined;
+  readonly labels: Int32Array | tf.Tensor1D | undefined;
 }
 
 /** Where the trainer's real data comes from. */
@@ -36,9 +40,7 @@ export function mixtureSource(mixture: GaussianMixture, name = 'gaussian-mixture
     classes: mixture.components,
     next(batchSize, random) {
       const { points, components } = mixture.sample(batchSize, random);
-      const labels = components.dataSync() as Int32Array;
-      components.dispose();
-      return { x: points, labels };
+      return { x: points, labels: components };
     },
     state: () => null,
     restore: () => undefined,

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError } from '@gantry/backend';
 import type { CategoricalPrior, ContinuousPrior, LabelEncoding } from '@gantry/priors';
 
 /** What one training step works on: drawn once per step and shared by all phases (Algorithm 1, lines 1-3). */
@@ -48,7 +49,10 @@ export interface Phase {
   readonly terms: Readonly<Record<string, Term>>;
   /** A weight per term; a weight of 0 skips the term entirely. */
   readonly weights: Readonly<Record<string, number>>;
-  /** Values to carry out of the phase for {@link RecipeSetup.updatePrior}, e.g. Q(x_real). */
+  /**
+   * Values to carry out of the phase for {@link RecipeSetup.updatePrior}, e.g. Q(x_real).
+   * The trainer reads them back with the step's term values, in the step's one device read.
+   */
   readonly observe?: (context: TermContext) => Readonly<Record<string, tf.Tensor>>;
   /**
    * What of the step number the phase's computation depends on, for a trainer that replays
@@ -82,9 +86,23 @@ export interface RecipeSetup {
   readonly classify?: (x: tf.Tensor) => tf.Tensor;
   /**
    * After all phases: the next P(C) from what the phases observed (VCAGAN: Algorithm 1,
-   * line 12). `step` is the step just computed (from 1), as in {@link TermContext.step}.
+   * line 12), as host values ({@link observedRows} gives a matrix's rows). `step` is the
+   * step just computed (from 1), as in {@link TermContext.step}.
    */
-  readonly updatePrior?: (observed: Readonly<Record<string, tf.Tensor>>, prior: CategoricalPrior, step: number) => CategoricalPrior;
+  readonly updatePrior?: (observed: Readonly<Record<string, ObservedValue>>, prior: CategoricalPrior, step: number) => CategoricalPrior;
+}
+
+/** A value a phase observed ({@link Phase.observe}), read back to the host: row-major float32 values and their shape. */
+export interface ObservedValue {
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** The rows of an observed matrix ([rows, columns]), e.g. Q(x_real) per sample, for `CategoricalPrior.update`. */
+export function observedRows(value: ObservedValue): number[][] {
+  if (value.shape.length !== 2) throw new InvalidArgumentError('observedRows', 'value.shape', '[rows, columns]', `[${value.shape.join(', ')}]`);
+  const [rows, columns] = value.shape as [number, number];
+  return Array.from({ length: rows }, (_, row) => Array.from(value.values.subarray(row * columns, (row + 1) * columns)));
 }
 
 /** What a recipe needs to know about the data. */

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
+import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { trainableVariables } from '@gantry/models';
-import { setValueChecks } from '@gantry/backend';
+import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer } from './index.js';
+import { createTrainer, datasetSource, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer } from './index.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 function weightsOf(trainer: Trainer): number[][] {
@@ -87,6 +87,56 @@ describe('createTrainer on cpu', () => {
     expect(trainer.step).toBe(3);
     expect(weightsOf(trainer)).toEqual(before);
     expect(trainer.prior.probabilities()).toEqual(prior);
+    dispose(trainer);
+  });
+
+  it.each([false, true])('a NaN in the last phase undoes the whole step: weights, Adam state, EMA, P(C), random stream, data position (plan: %s)', (plan) => {
+    const points = createRandom(11).normal([64, 2]);
+    const dataset = inMemoryDataset({ values: points.dataSync(), sampleShape: [2] });
+    points.dispose();
+    const make = (poison?: { atStep: number; counter: { value: number }; phase: 'generator' }): Trainer =>
+      createTrainer({ setup: tinyRecipe(2, poison === undefined ? {} : { poison }), data: datasetSource(dataset, { seed: 5 }), batchSize: 8, seed: 2, generatorEma: 0.9, plan });
+    const trainer = make({ atStep: 4, counter: { value: 0 }, phase: 'generator' });
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    const before = trainer.snapshot();
+    expect(() => trainer.trainStep()).toThrow('Loss term generator.adversarial is NaN at step 4; training stopped before applying it (the last checkpoint is intact).');
+    const after = trainer.snapshot();
+    expect(after.json).toEqual(before.json);
+    expect(Object.keys(after.tensors)).toEqual(Object.keys(before.tensors));
+    for (const [key, tensor] of Object.entries(before.tensors)) expect([key, Array.from((after.tensors[key] as tf.Tensor).dataSync())]).toEqual([key, Array.from(tensor.dataSync())]);
+    tf.dispose([...Object.values(before.tensors), ...Object.values(after.tensors)]);
+    // The step taken again (the poison fires once) is the step a clean trainer takes.
+    const clean = make();
+    for (let i = 0; i < 4; i++) clean.trainStep();
+    trainer.trainStep();
+    expect(weightsOf(trainer)).toEqual(weightsOf(clean));
+    expect(trainer.prior.probabilities()).toEqual(clean.prior.probabilities());
+    dispose(trainer);
+    dispose(clean);
+  });
+
+  it.each([false, true])('reads the device once per step: all term values, Q(x_real) and the mixture’s labels together (plan: %s)', (plan) => {
+    const checks = valueChecksEnabled();
+    setValueChecks(false);
+    const trainer = tinyTrainer(4, { plan, generatorEma: 0.9 });
+    // The first steps record the plans and check each against the engine, reading both.
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    // Reads the step asks for (Tensor.dataSync goes through the engine); a cpu kernel's own
+    // access to its inputs is not a device read and does not pass here.
+    const engine = tf.engine();
+    const readSync = engine.readSync.bind(engine);
+    let reads = 0;
+    engine.readSync = (dataId) => {
+      reads += 1;
+      return readSync(dataId);
+    };
+    try {
+      for (let i = 0; i < 5; i++) trainer.trainStep();
+    } finally {
+      engine.readSync = readSync;
+      setValueChecks(checks);
+    }
+    expect(reads).toBe(5);
     dispose(trainer);
   });
 

@@ -8,7 +8,19 @@ import type { DataSource } from './data.js';
 import { weightsEma, type WeightsEma } from './ema.js';
 import { NonFiniteLossError } from './errors.js';
 import { recordPlan, type KernelPlan } from './plan.js';
-import type { Phase, RecipeSetup, StepBatch, TermContext } from './recipe.js';
+import type { ObservedValue, Phase, RecipeSetup, StepBatch, TermContext } from './recipe.js';
+
+/** A phase's unweighted term values, kept on the device until the step's one read. */
+interface PhaseValues {
+  readonly phase: string;
+  readonly terms: readonly string[];
+  readonly values: tf.Tensor;
+}
+
+/** Class indices on the device as one-hot float32 rows (an int32 one-hot, cast: wasm's float32 oneHot writes int32 bits). */
+function deviceOneHot(indices: tf.Tensor1D, classes: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.oneHot(tf.cast(indices, 'int32'), classes), 'float32') as tf.Tensor2D);
+}
 
 /** Options of {@link createTrainer}; the defaults are the paper's (Section 4). */
 export interface TrainerOptions {
@@ -81,7 +93,13 @@ export interface Trainer {
   readonly generatorEma: WeightsEma | undefined;
   /** The effective weights per phase, after overrides. */
   readonly weights: Readonly<Record<string, Readonly<Record<string, number>>>>;
-  /** One step of Algorithm 1 (all phases, then the prior update); throws {@link NonFiniteLossError} before applying a bad gradient. */
+  /**
+   * One step of Algorithm 1 (all phases, then the prior update), with one device read: every
+   * phase's term values and observations together, once the phases have run. A non-finite
+   * term in any phase throws {@link NonFiniteLossError} and undoes the whole step (weights,
+   * Adam state, random stream, data position; P(C) and the generator EMA are not touched),
+   * so the trainer stays at the last good step. Any other error in the step is undone too.
+   */
   trainStep(): StepReport;
   /**
    * Draws `count` samples from the generator (with averaged weights when an EMA is on,
@@ -187,7 +205,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const real = data.next(batchSize, random);
     const z = setup.continuous.sample(batchSize, random);
     const c = prior.sample(batchSize, random);
-    const realLabels = real.labels === undefined || data.classes === undefined ? undefined : oneHotLabels(Array.from(real.labels), data.classes);
+    const realLabels = real.labels === undefined || data.classes === undefined ? undefined : real.labels instanceof tf.Tensor ? deviceOneHot(real.labels, data.classes) : oneHotLabels(Array.from(real.labels), data.classes);
     return { real: real.x, realLabels, z, c, generatorInput: generatorInput(z, c, { labelEncoding: setup.labelEncoding ?? 'one-hot' }) };
   }
 
@@ -238,13 +256,13 @@ export function createTrainer(options: TrainerOptions): Trainer {
 
   // Each phase in its own scope: its gradients and Adam's temporaries are freed when the
   // phase ends, not held to the end of the step (a third of the 4 × 512 step's time).
-  function runPhase(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, losses: Record<string, number>, stepNumber: number): void {
+  function runPhase(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, results: PhaseValues[], stepNumber: number): void {
     tf.tidy(() => {
-      runPhaseInScope(phase, batch, observed, losses, stepNumber);
+      runPhaseInScope(phase, batch, observed, results, stepNumber);
     });
   }
 
-  function runPhaseInScope(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, losses: Record<string, number>, stepNumber: number): void {
+  function runPhaseInScope(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, results: PhaseValues[], stepNumber: number): void {
     const phaseWeights = weights[phase.name] as Record<string, number>;
     const active = Object.keys(phase.terms).filter((name) => phaseWeights[name] !== 0);
     const optimizer = optimizers[phase.network] as NetworkOptimizer;
@@ -293,13 +311,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
     layout.observed.forEach((key, index) => {
       observed[key] = tf.keep(rest[layout.gradients.length + index] as tf.Tensor);
     });
-    // One read for all terms: the values for the log and the NaN guard, before any update.
-    const read = (values as tf.Tensor).dataSync();
-    (values as tf.Tensor).dispose();
-    guard(read);
-    active.forEach((name, index) => {
-      losses[`${phase.name}.${name}`] = read[index] as number;
-    });
+    // Read with the other phases' values once the step is done (one read per step): a
+    // non-finite value then undoes the whole step (trainStep).
+    results.push({ phase: phase.name, terms: active, values: tf.keep(values as tf.Tensor) });
 
     const state = optimizer.state;
     if (!planning) {
@@ -326,6 +340,43 @@ export function createTrainer(options: TrainerOptions): Trainer {
     optimizer.state = { ...state, step: adamStep };
   }
 
+  /**
+   * What a step changes, held so that a step that throws (a non-finite term in any phase,
+   * a failing prior update) leaves no trace: the old values of every variable an optimizer
+   * assigns (a second reference to each one's data: an assign only swaps the variable's data, so nothing is copied), each
+   * optimizer's step, the random stream and the data position. P(C) and the generator EMA
+   * change only after the step's values are checked.
+   */
+  function holdStepState(): { restore(): void; release(): void } {
+    const assigned = Object.values(optimizers).flatMap((optimizer) => [...optimizer.variables, ...optimizer.state.firstMoments, ...optimizer.state.secondMoments]);
+    const engine = tf.engine();
+    const held = assigned.map((variable) => {
+      // A second reference to the variable's data, without a kernel (wasm's clone copies).
+      const reference = engine.makeTensorFromDataId(variable.dataId, variable.shape, variable.dtype);
+      engine.backend.incRef(variable.dataId);
+      return reference;
+    });
+    const optimizerStates = Object.values(optimizers).map((optimizer) => optimizer.state);
+    const randomState = random.state;
+    const dataState = data.state();
+    return {
+      restore() {
+        assigned.forEach((variable, index) => {
+          variable.assign(held[index] as tf.Tensor);
+        });
+        Object.values(optimizers).forEach((optimizer, index) => {
+          optimizer.state = optimizerStates[index] as AdamState;
+        });
+        random = createRandom(randomState);
+        data.restore(dataState);
+        tf.dispose(held);
+      },
+      release() {
+        tf.dispose(held);
+      },
+    };
+  }
+
   const trainer: Trainer = {
     setup,
     data,
@@ -341,19 +392,51 @@ export function createTrainer(options: TrainerOptions): Trainer {
     trainStep() {
       const stepNumber = step + 1;
       const observed: Record<string, tf.Tensor> = {};
-      const losses: Record<string, number> = {};
+      const results: PhaseValues[] = [];
+      const undo = holdStepState();
+      let report: StepReport;
       try {
         tf.tidy(() => {
           const batch = drawBatch();
-          for (const phase of setup.phases) runPhase(phase, batch, observed, losses, stepNumber);
+          for (const phase of setup.phases) runPhase(phase, batch, observed, results, stepNumber);
         });
-        if (setup.updatePrior !== undefined) prior = setup.updatePrior(observed, prior, stepNumber);
+        // The step's one device read: every phase's term values and everything observed.
+        const observedKeys = Object.keys(observed);
+        const parts = [...results.map((result) => result.values), ...observedKeys.map((key) => observed[key] as tf.Tensor)];
+        const joined = tf.tidy(() => (parts.length === 0 ? tf.zeros([0]) : tf.concat(parts.map((part) => tf.reshape(tf.cast(part, 'float32'), [-1])))));
+        const read = joined.dataSync();
+        joined.dispose();
+        const losses: Record<string, number> = {};
+        let offset = 0;
+        for (const { phase, terms } of results) {
+          for (const term of terms) {
+            const value = read[offset++] as number;
+            if (!Number.isFinite(value)) throw new NonFiniteLossError(stepNumber, phase, term, value);
+            losses[`${phase}.${term}`] = value;
+          }
+        }
+        let next = prior;
+        if (setup.updatePrior !== undefined) {
+          const hosted: Record<string, ObservedValue> = {};
+          for (const key of observedKeys) {
+            const tensor = observed[key] as tf.Tensor;
+            hosted[key] = { shape: [...tensor.shape], values: read.slice(offset, offset + tensor.size) as Float32Array };
+            offset += tensor.size;
+          }
+          next = setup.updatePrior(hosted, prior, stepNumber);
+        }
+        prior = next;
+        report = { step: stepNumber, losses, prior: prior.probabilities(), entropy: prior.entropy() };
+      } catch (error) {
+        undo.restore();
+        throw error;
       } finally {
-        tf.dispose(Object.values(observed));
+        tf.dispose([...Object.values(observed), ...results.map((result) => result.values)]);
       }
+      undo.release();
       ema?.update(generatorVariables);
       step = stepNumber;
-      return { step, losses, prior: prior.probabilities(), entropy: prior.entropy() };
+      return report;
     },
     sample(count, sampleOptions = {}) {
       const total = expectNumber('Trainer.sample', 'count', count, { min: 1, integer: true });

@@ -184,16 +184,12 @@ describe('the VCAGAN recipe', () => {
       expect(at(4, 'adversarial')).toBeCloseTo(plain.adversarial, 5);
       expect(relative(at(4, 'r1'), plain.r1)).toBeLessThan(1e-2);
     });
-    const q = tf.tensor2d([
-      [0.7, 0.2, 0.1],
-      [0.6, 0.3, 0.1],
-    ]);
+    const q = { shape: [2, 3], values: Float32Array.from([0.7, 0.2, 0.1, 0.6, 0.3, 0.1]) };
     const update = setup.updatePrior as NonNullable<RecipeSetup['updatePrior']>;
     expect(update({ realProbabilities: q }, setup.categorical, 3)).toBe(setup.categorical);
     // After the warm-up, the paper's EMA: p ← 0.999 p + 0.001 mean Q.
     const moved = update({ realProbabilities: q }, setup.categorical, 4).probabilities();
     [0.65, 0.25, 0.1].forEach((observed, k) => expect(moved[k]).toBeCloseTo(0.999 / 3 + 0.001 * observed, 9));
-    q.dispose();
     dispose();
   });
 

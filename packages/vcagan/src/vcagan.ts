@@ -17,7 +17,7 @@ import {
 } from '@gantry/losses';
 import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type CnnTrunk, type MlpTrunk } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
-import { stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type Term, type TermContext } from '@gantry/trainer';
+import { observedRows, stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type Term, type TermContext } from '@gantry/trainer';
 
 /**
  * VCAGAN's hyperparameters. The defaults are the paper's text (Section 4); every option
@@ -249,7 +249,7 @@ export const vcagan: Recipe<VcaganOptions> = {
         const probabilities = observed.realProbabilities;
         if (probabilities === undefined) throw new Error('vcagan: no phase observed realProbabilities');
         // The warm-up freezes P(C) (CGPGAN code); the paper updates it from step 1.
-        return warmingUp(step) ? prior : prior.update(probabilities);
+        return warmingUp(step) ? prior : prior.update(observedRows(probabilities));
       },
     };
   },

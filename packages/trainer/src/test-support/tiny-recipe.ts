@@ -2,14 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { argmaxOneHot, caganDiscriminatorLoss, caganGeneratorLoss, classificationLoss, classifierGradientPenalty, conditionalLogits, r1Penalty } from '@gantry/losses';
 import { applyModel, discriminatorOutputs, integratedDiscriminator, mlpGenerator } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
-import type { RecipeSetup, TermContext } from '../index.js';
+import { observedRows, type ObservedValue, type RecipeSetup, type TermContext } from '../index.js';
 
 /**
  * A small VCAGAN-shaped recipe for the trainer's own tests (the real one lives in
  * @gantry/vcagan, which depends on this package): every kind of term (first order, second
  * order, a prior update) with 8-unit MLPs, so hundreds of steps take seconds.
  */
-export function tinyRecipe(seed: number, options: { readonly poison?: { readonly atStep: number; readonly counter: { value: number } } } = {}): RecipeSetup {
+export function tinyRecipe(seed: number, options: { readonly poison?: { readonly atStep: number; readonly counter: { value: number }; readonly phase?: 'discriminator' | 'generator' } } = {}): RecipeSetup {
   const D = integratedDiscriminator({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 8, layers: 2 }, seed: 2 * seed + 1, name: 'discriminator' });
   const G = mlpGenerator({ inputDim: 4 + 3, outputDim: 2, units: 8, layers: 2, seed: 2 * seed + 2, name: 'generator' });
   const real = (context: TermContext) => context.memo('real', () => discriminatorOutputs(D, context.batch.real));
@@ -31,7 +31,7 @@ export function tinyRecipe(seed: number, options: { readonly poison?: { readonly
           cls: (context) => classificationLoss({ labels: context.batch.c, logits: fake(context).logits }),
           creg: (context) => {
             const penalty = classifierGradientPenalty({ classifier: (x) => discriminatorOutputs(D, x).logits, real: context.batch.real, labels: virtual(context) });
-            if (poison === undefined) return penalty;
+            if (poison === undefined || poison.phase === 'generator') return penalty;
             poison.counter.value += 1;
             return poison.counter.value === poison.atStep ? tf.mul(penalty, Number.NaN) : penalty;
           },
@@ -43,10 +43,17 @@ export function tinyRecipe(seed: number, options: { readonly poison?: { readonly
       {
         name: 'generator',
         network: 'generator',
-        terms: { adversarial: (context) => caganGeneratorLoss({ fakeAdversarial: fake(context).adversarial, fakeLabels: context.batch.c }) },
+        terms: {
+          adversarial: (context) => {
+            const loss = caganGeneratorLoss({ fakeAdversarial: fake(context).adversarial, fakeLabels: context.batch.c });
+            if (poison?.phase !== 'generator') return loss;
+            poison.counter.value += 1;
+            return poison.counter.value === poison.atStep ? tf.mul(loss, Number.NaN) : loss;
+          },
+        },
         weights: { adversarial: 1 },
       },
     ],
-    updatePrior: (observed, prior) => prior.update(observed.q as tf.Tensor),
+    updatePrior: (observed, prior) => prior.update(observedRows(observed.q as ObservedValue)),
   };
 }
