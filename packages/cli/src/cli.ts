@@ -1,8 +1,7 @@
 import { Command, CommanderError } from 'commander';
-import { InvalidArgumentError } from '@gantry/backend';
-import { NonFiniteLossError } from '@gantry/trainer';
-import { DATASETS, FlagError, PRESETS, RECIPES } from './config.js';
+import { DATASETS, PRESETS, RECIPES } from './config.js';
 import { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
+import { describeError, EXIT_CODES } from './errors.js';
 import { SweepFailedError, trainOptionTable } from './sweep.js';
 
 /** Builds the `gantry` program (commander): `train`, `eval`, `sample`, `sweep`. */
@@ -87,21 +86,28 @@ export function program(io: Console): Command {
   return gantry;
 }
 
-/** Runs `gantry` with `argv` (without node and script); returns the exit code. */
+/**
+ * Runs `gantry` with `argv` (without node and script); returns the exit code
+ * ({@link EXIT_CODES}). `--debug` anywhere adds the stack trace to an expected failure's line.
+ */
 export async function main(argv: readonly string[], io: Console): Promise<number> {
+  const debug = argv.includes('--debug');
   try {
-    await program(io).parseAsync([...argv], { from: 'user' });
-    return 0;
+    await program(io).parseAsync(argv.filter((arg) => arg !== '--debug'), { from: 'user' });
+    return EXIT_CODES.ok;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof SweepFailedError) {
       io.err.write(`gantry: ${error.message}\n`);
-      return 1;
+      return EXIT_CODES.failed;
     }
-    if (error instanceof FlagError || error instanceof InvalidArgumentError || error instanceof NonFiniteLossError) {
-      io.err.write(`gantry: ${error.message}\n`);
-      return 2;
+    const known = describeError(error);
+    if (known !== null) {
+      io.err.write(`gantry: ${known.line}\n`);
+      if (debug && error instanceof Error) io.err.write(`${error.stack ?? ''}\n`);
+      return known.code;
     }
-    throw error;
+    io.err.write(`gantry: internal error, a bug in Gantry (please report it with this trace):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return EXIT_CODES.failed;
   }
 }

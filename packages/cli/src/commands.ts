@@ -9,10 +9,12 @@ import { loadReferenceClassifier } from '@gantry/metrics/node';
 import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, type Callback, type Trainer } from '@gantry/trainer';
-import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate } from '@gantry/trainer/node';
+import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
 import { checkConfig, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+import { CorruptRunError } from './errors.js';
+import { provenance } from './provenance.js';
 import { exists, isFolder, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
 import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
@@ -69,7 +71,13 @@ async function readConfig(run: string): Promise<RunConfig> {
   } catch {
     throw new FlagError(`${run} is not a Gantry run folder: it has no config.json.`);
   }
-  return checkConfig(JSON.parse(text), join(run, 'config.json'));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new CorruptRunError(`${join(run, 'config.json')} is not JSON (${text.length} bytes): the run folder is damaged; start the run again (--force).`);
+  }
+  return checkConfig(value, join(run, 'config.json'));
 }
 
 /** The flags `gantry train` accepts besides {@link TrainFlags}. */
@@ -126,12 +134,13 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (flags.resume !== true) {
     await rm(run, { recursive: true, force: true });
     await mkdir(run, { recursive: true });
+    config = { ...config, provenance: await provenance(selection.backend) };
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } else if (flags.steps !== undefined) {
     // The run now goes to the new step count: a later --resume, eval or sweep reads it from here.
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
-  const resumeFrom = flags.resume === true ? await loadLatestCheckpoint(join(run, 'checkpoints')) : null;
+  const resumeFrom = flags.resume === true ? await loadCheckpoint(run, io) : null;
   if (resumeFrom !== null) {
     trainer.restore(resumeFrom.snapshot);
     tf.dispose(resumeFrom.snapshot.tensors);
@@ -249,7 +258,7 @@ async function saveModel(trainer: Trainer, name: string, model: tfl.LayersModel,
 async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string): Promise<RunSummary> {
   const reference = config.dataset === 'mnist' ? await loadReferenceClassifier() : undefined;
   try {
-    return evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference);
+    return { ...evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference), provenance: await provenance(backend) };
   } finally {
     reference?.dispose();
   }
@@ -271,13 +280,29 @@ async function finishRun(config: RunConfig, run: string, data: RunData, trainer:
   return summary;
 }
 
+/**
+ * The run's newest intact checkpoint (`loadLatestCheckpoint`), verified before loading;
+ * stderr names each damaged one passed over, and the one used instead.
+ */
+async function loadCheckpoint(run: string, io: Console): Promise<LoadedCheckpoint | null> {
+  let skipped = 0;
+  const loaded = await loadLatestCheckpoint(join(run, 'checkpoints'), {
+    onSkip: (entry) => {
+      skipped += 1;
+      io.err.write(`gantry: passing over ${entry.path}: ${entry.reason}\n`);
+    },
+  });
+  if (loaded !== null && skipped > 0) io.err.write(`gantry: using ${loaded.path} (step ${loaded.step}), the newest intact checkpoint\n`);
+  return loaded;
+}
+
 async function openRun(runFlag: string | undefined, io: Console): Promise<{ run: string; config: RunConfig; data: RunData; trainer: Trainer; backend: string }> {
   if (runFlag === undefined) throw new FlagError('--run is required: the run folder written by gantry train.');
   const run = resolve(io.cwd, runFlag);
   const config = await readConfig(run);
   // Before the checkpoint: decoding its weights makes tensors, which need a backend.
   const selection = await selectBackend(config.backend);
-  const latest = await loadLatestCheckpoint(join(run, 'checkpoints'));
+  const latest = await loadCheckpoint(run, io);
   if (latest === null) throw new FlagError(`${run} holds no checkpoint (checkpoints/latest.json is missing).`);
   const data = await loadData(config);
   const trainer = buildTrainer(config, data);

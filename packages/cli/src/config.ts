@@ -3,6 +3,7 @@ import { acgan, cagan, infoGan, vanillaGan } from '@gantry/baselines';
 import type { GaussianMixtureOptions } from '@gantry/datasets';
 import type { Recipe } from '@gantry/trainer';
 import { vcagan } from '@gantry/vcagan';
+import type { Provenance } from './provenance.js';
 
 /** The recipes `gantry train --recipe` knows. */
 export const RECIPES: Readonly<Record<string, Recipe<Record<string, unknown>>>> = {
@@ -60,6 +61,8 @@ export interface RunConfig {
   readonly logEvery: number;
   readonly checkpointEvery: number;
   readonly sampleEvery: number;
+  /** What started the run: code version, TF.js, backend, Node, platform (written by `gantry train`; absent in runs made before it). */
+  readonly provenance?: Provenance;
 }
 
 /** The flags of `gantry train`, as commander gives them (strings, or undefined when absent). */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { categoryDigits, clusteringAccuracy, evaluateMixture, frechetDistance, majorityMapping, mixtureRecovery, normalizedMutualInformation, oneToOneAccuracy, type CategoryDigits, type MixtureEvaluation, type MixtureRecovery, type ReferenceClassifier } from '@gantry/metrics';
 import type { Trainer } from '@gantry/trainer';
 import type { RunData } from './session.js';
+import type { Provenance } from './provenance.js';
 
 /**
  * `summary.json`: what a run achieved. Schema (version 1):
@@ -42,6 +43,8 @@ export interface RunSummary {
   readonly recovery: MixtureRecovery | null;
   readonly clustering: ClusteringSummary | null;
   readonly images: ImageSummary | null;
+  /** The code, TF.js, backend and machine that evaluated the run (`gantry train` and `gantry eval` add it). */
+  readonly provenance?: Provenance;
 }
 
 /** `summary.json`'s `images`: see {@link RunSummary}. */

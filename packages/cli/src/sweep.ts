@@ -218,7 +218,8 @@ function canonical(value: unknown): string {
  * the logging and checkpoint cadence: exact resume makes them irrelevant to the numbers,
  * and a run extended with `--resume --steps` keeps the cadence it started with.
  */
-const CADENCE = ['logEvery', 'checkpointEvery', 'sampleEvery'];
+// How often to log and save, and what code made it: neither changes which run a cell is.
+const CADENCE = ['logEvery', 'checkpointEvery', 'sampleEvery', 'provenance'];
 
 function comparable(config: RunConfig): string {
   return canonical(Object.fromEntries(Object.entries({ ...config, mixture: config.mixture ?? null }).filter(([key]) => !CADENCE.includes(key))));

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { trainableVariables } from '@gantry/models';
 import { useBackend } from '@gantry/backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrainer, mixtureSource, type Trainer } from './index.js';
-import { loadLatestCheckpoint, saveCheckpoint } from './node.js';
+import { CorruptCheckpointError, loadLatestCheckpoint, saveCheckpoint, type SkippedCheckpoint } from './node.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 const writer = fileURLToPath(new URL('../test-fixtures/checkpoint-writer.mjs', import.meta.url));
@@ -65,6 +66,59 @@ describe('checkpoints on disk', () => {
     await writeFile(join(directory, '.step-00000002.999.tmp', 'tensors.bin'), new Uint8Array(10));
     const loaded = await loadLatestCheckpoint(directory);
     expect(loaded?.step).toBe(1);
+    tf.dispose(loaded?.snapshot.tensors);
+    trainer.dispose();
+    Object.values(trainer.setup.networks).forEach((m) => m.dispose());
+  });
+
+  it('checks each checkpoint against the sizes and SHA-256 its state.json records, names a corrupt one, and uses the newest intact one', async () => {
+    const directory = join(root, 'integrity');
+    const trainer = tinyTrainer();
+    for (let step = 1; step <= 3; step++) {
+      trainer.trainStep();
+      await saveCheckpoint(directory, trainer, { step }, { keep: 3 });
+    }
+    const state = JSON.parse(await readFile(join(directory, 'step-00000003', 'state.json'), 'utf8')) as { files: Record<string, { bytes: number; sha256: string }> };
+    const tensorsBin = await readFile(join(directory, 'step-00000003', 'tensors.bin'));
+    expect(state.files['tensors.bin']).toEqual({ bytes: tensorsBin.byteLength, sha256: createHash('sha256').update(tensorsBin).digest('hex') });
+    const load = async (): Promise<{ step: number | undefined; skipped: SkippedCheckpoint[] }> => {
+      const skipped: SkippedCheckpoint[] = [];
+      const loaded = await loadLatestCheckpoint(directory, { onSkip: (entry) => skipped.push(entry) });
+      tf.dispose(loaded?.snapshot.tensors);
+      return { step: loaded?.step, skipped };
+    };
+    // Truncated: the size tells.
+    await writeFile(join(directory, 'step-00000003', 'tensors.bin'), tensorsBin.subarray(0, 250));
+    expect(await load()).toEqual({ step: 2, skipped: [{ path: join(directory, 'step-00000003'), reason: `tensors.bin: expected ${tensorsBin.byteLength} bytes, got 250` }] });
+    // One flipped byte, same size: the digest tells.
+    const flipped = Buffer.from(await readFile(join(directory, 'step-00000002', 'tensors.bin')));
+    const digest = createHash('sha256').update(flipped).digest('hex');
+    flipped[100] = (flipped[100] as number) ^ 0xff;
+    await writeFile(join(directory, 'step-00000002', 'tensors.bin'), flipped);
+    const second = await load();
+    expect(second.step).toBe(1);
+    expect(second.skipped[1]).toEqual({ path: join(directory, 'step-00000002'), reason: `tensors.bin: expected SHA-256 ${digest}, got ${createHash('sha256').update(flipped).digest('hex')}` });
+    // An edited state.json: its own digest tells.
+    const stateText = await readFile(join(directory, 'step-00000001', 'state.json'), 'utf8');
+    await writeFile(join(directory, 'step-00000001', 'state.json'), stateText.replace('"step":1', '"step":7'));
+    await expect(loadLatestCheckpoint(directory)).rejects.toThrow(CorruptCheckpointError);
+    await expect(loadLatestCheckpoint(directory)).rejects.toThrow(/step-00000001: state\.json: expected SHA-256 [0-9a-f]{64}, got [0-9a-f]{64}/);
+    trainer.dispose();
+    Object.values(trainer.setup.networks).forEach((m) => m.dispose());
+  });
+
+  it('a latest.json that is not JSON falls back to the step folders, and says so', async () => {
+    const directory = join(root, 'bad-latest');
+    const trainer = tinyTrainer();
+    for (let step = 1; step <= 2; step++) {
+      trainer.trainStep();
+      await saveCheckpoint(directory, trainer, null);
+    }
+    await writeFile(join(directory, 'latest.json'), '{"step": 2, "pa');
+    const skipped: SkippedCheckpoint[] = [];
+    const loaded = await loadLatestCheckpoint(directory, { onSkip: (entry) => skipped.push(entry) });
+    expect(loaded?.step).toBe(2);
+    expect(skipped).toEqual([{ path: join(directory, 'latest.json'), reason: 'expected {"step": n, "path": "step-NNNNNNNN"}, got "{\\"step\\": 2, \\"pa"; scanning the step folders' }]);
     tf.dispose(loaded?.snapshot.tensors);
     trainer.dispose();
     Object.values(trainer.setup.networks).forEach((m) => m.dispose());

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -33,7 +34,9 @@ function stepName(step: number): string {
  * randomness, data position) and `config` to `directory/step-NNNNNNNN/`, then points
  * `directory/latest.json` at it. Every file is written under a temporary name, synced and
  * renamed, the folder first and `latest.json` last: a kill at any moment leaves
- * `latest.json` naming a complete checkpoint. Keeps the newest `keep` checkpoints.
+ * `latest.json` naming a complete checkpoint. state.json records the size and SHA-256 of
+ * tensors.bin and its own digest, which {@link loadLatestCheckpoint} checks. Keeps the
+ * newest `keep` checkpoints.
  */
 export async function saveCheckpoint(directory: string, trainer: Trainer, config: JsonValue, options: { readonly keep?: number } = {}): Promise<string> {
   const snapshot = trainer.snapshot();
@@ -43,8 +46,11 @@ export async function saveCheckpoint(directory: string, trainer: Trainer, config
   try {
     const { data, specs } = await tf.io.encodeWeights(snapshot.tensors);
     await mkdir(temporary, { recursive: true });
-    await writeSynced(join(temporary, 'tensors.bin'), new Uint8Array(data));
-    await writeSynced(join(temporary, 'state.json'), JSON.stringify({ ...snapshot.json, config, tensorSpecs: specs }));
+    const tensorsBin = new Uint8Array(data);
+    await writeSynced(join(temporary, 'tensors.bin'), tensorsBin);
+    // Sizes and digests, so that a resume can tell a damaged checkpoint before loading it.
+    const body = { ...snapshot.json, config, tensorSpecs: specs, files: { 'tensors.bin': { bytes: tensorsBin.byteLength, sha256: sha256(tensorsBin) } } };
+    await writeSynced(join(temporary, 'state.json'), JSON.stringify({ ...body, sha256: sha256(JSON.stringify(body)) }));
   } finally {
     tf.dispose(snapshot.tensors);
   }
@@ -59,20 +65,115 @@ export async function saveCheckpoint(directory: string, trainer: Trainer, config
   return final;
 }
 
-/** Reads the checkpoint `directory/latest.json` names, or returns null when there is none. */
-export async function loadLatestCheckpoint(directory: string): Promise<LoadedCheckpoint | null> {
-  let latest: { step: number; path: string };
-  try {
-    latest = JSON.parse(await readFile(join(directory, LATEST), 'utf8')) as { step: number; path: string };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+/** A checkpoint that failed its check: where, and what was expected against what was found. */
+export interface SkippedCheckpoint {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** No intact checkpoint in a folder that holds some: each one's path and what is wrong with it. */
+export class CorruptCheckpointError extends Error {
+  override readonly name = 'CorruptCheckpointError';
+
+  constructor(
+    readonly directory: string,
+    readonly skipped: readonly SkippedCheckpoint[],
+  ) {
+    super(`no intact checkpoint in ${directory}: ${skipped.map((entry) => `${entry.path}: ${entry.reason}`).join('; ')}`);
   }
-  const path = join(directory, latest.path);
-  const state = JSON.parse(await readFile(join(path, 'state.json'), 'utf8')) as TrainerSnapshot['json'] & { config: JsonValue; tensorSpecs: tf.io.WeightsManifestEntry[] };
-  const bytes = await readFile(join(path, 'tensors.bin'));
-  const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), state.tensorSpecs);
-  const { config, tensorSpecs, ...json } = state;
-  if (tensorSpecs.length !== Object.keys(tensors).length) throw new Error(`${path}: tensors.bin holds ${Object.keys(tensors).length} tensors, state.json lists ${tensorSpecs.length}.`);
-  return { step: latest.step, path, snapshot: { json, tensors }, config };
+}
+
+type StateFile = TrainerSnapshot['json'] & { config: JsonValue; tensorSpecs: tf.io.WeightsManifestEntry[]; files?: Record<string, { bytes: number; sha256: string }>; sha256?: string };
+
+/** Reads and checks one checkpoint folder; a string says why it is not intact. */
+async function readCheckpoint(path: string): Promise<LoadedCheckpoint | string> {
+  let text: string;
+  try {
+    text = await readFile(join(path, 'state.json'), 'utf8');
+  } catch (error) {
+    return `state.json cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  let state: StateFile;
+  try {
+    state = JSON.parse(text) as StateFile;
+  } catch {
+    return `state.json is not JSON (${text.length} bytes)`;
+  }
+  if (typeof state !== 'object' || state === null || !Array.isArray(state.tensorSpecs)) return 'state.json is not a Gantry checkpoint state (no tensorSpecs)';
+  const { sha256: recorded, ...body } = state;
+  // Checkpoints written before integrity records (no sha256) are read as they are.
+  if (recorded !== undefined && sha256(JSON.stringify(body)) !== recorded) return `state.json: expected SHA-256 ${recorded}, got ${sha256(JSON.stringify(body))}`;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(path, 'tensors.bin'));
+  } catch (error) {
+    return `tensors.bin cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+  }
+  const expected = state.files?.['tensors.bin'];
+  if (expected !== undefined) {
+    if (bytes.byteLength !== expected.bytes) return `tensors.bin: expected ${expected.bytes} bytes, got ${bytes.byteLength}`;
+    const actual = sha256(bytes);
+    if (actual !== expected.sha256) return `tensors.bin: expected SHA-256 ${expected.sha256}, got ${actual}`;
+  }
+  const needed = state.tensorSpecs.reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1) * (spec.dtype === 'bool' ? 1 : 4), 0);
+  if (needed !== bytes.byteLength) return `tensors.bin: expected ${needed} bytes (state.json's tensorSpecs), got ${bytes.byteLength}`;
+  const tensors = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, state.tensorSpecs);
+  const { config, tensorSpecs, files, ...json } = body;
+  void files;
+  if (tensorSpecs.length !== Object.keys(tensors).length) {
+    tf.dispose(Object.values(tensors));
+    return `tensors.bin holds ${Object.keys(tensors).length} tensors, state.json lists ${tensorSpecs.length}`;
+  }
+  return { step: json.step, path, snapshot: { json, tensors }, config };
+}
+
+function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Reads the newest intact checkpoint in `directory`: the one `latest.json` names, checked
+ * against the sizes and SHA-256 digests its state.json records, before anything is loaded;
+ * if that one is corrupt or `latest.json` itself is, the step folders newest first.
+ * `onSkip` hears each checkpoint passed over and why (expected against actual). Returns
+ * null when the folder holds no checkpoint; throws {@link CorruptCheckpointError} when it
+ * holds some and none is intact.
+ */
+export async function loadLatestCheckpoint(directory: string, options: { readonly onSkip?: (skipped: SkippedCheckpoint) => void } = {}): Promise<LoadedCheckpoint | null> {
+  const skipped: SkippedCheckpoint[] = [];
+  const skip = (entry: SkippedCheckpoint): void => {
+    skipped.push(entry);
+    options.onSkip?.(entry);
+  };
+  let named: string | null = null;
+  let latestText: string | null = null;
+  try {
+    latestText = await readFile(join(directory, LATEST), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') skip({ path: join(directory, LATEST), reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); scanning the step folders` });
+  }
+  if (latestText !== null) {
+    try {
+      const latest = JSON.parse(latestText) as { path?: unknown };
+      if (typeof latest.path !== 'string' || !/^step-\d{8}$/.test(latest.path)) throw new Error('no step folder');
+      named = latest.path;
+    } catch {
+      skip({ path: join(directory, LATEST), reason: `expected {"step": n, "path": "step-NNNNNNNN"}, got ${JSON.stringify(latestText.slice(0, 40))}; scanning the step folders` });
+    }
+  }
+  let folders: string[] = [];
+  try {
+    folders = (await readdir(directory)).filter((entry) => /^step-\d{8}$/.test(entry)).sort().reverse();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const candidates = named === null ? folders : [named, ...folders.filter((entry) => entry !== named)];
+  for (const name of candidates) {
+    const path = join(directory, name);
+    const loaded = await readCheckpoint(path);
+    if (typeof loaded !== 'string') return loaded;
+    skip({ path, reason: loaded });
+  }
+  if (skipped.length === 0) return null;
+  throw new CorruptCheckpointError(directory, skipped);
 }

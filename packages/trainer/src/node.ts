@@ -6,4 +6,4 @@
  * @packageDocumentation
  */
 export { checkpoints, metricsLog, progressBar, stepRate } from './callbacks.js';
-export { loadLatestCheckpoint, saveCheckpoint, type LoadedCheckpoint } from './checkpoint.js';
+export { CorruptCheckpointError, loadLatestCheckpoint, saveCheckpoint, type LoadedCheckpoint, type SkippedCheckpoint } from './checkpoint.js';

@@ -67,6 +67,27 @@ describe('createTrainer on cpu', () => {
     dispose(resumed);
   });
 
+  it('resumes exactly from a dataset source: the data position comes back with the snapshot (points, across an epoch boundary)', () => {
+    const points = createRandom(12).normal([40, 2]);
+    const dataset = inMemoryDataset({ values: points.dataSync(), sampleShape: [2] });
+    points.dispose();
+    // 40 points in batches of 8: an epoch is 5 steps, so step 7 is inside the second epoch.
+    const make = (): Trainer => createTrainer({ setup: tinyRecipe(5), data: datasetSource(dataset, { seed: 9 }), batchSize: 8, seed: 5, generatorEma: 0.9 });
+    const straight = make();
+    for (let i = 0; i < 14; i++) straight.trainStep();
+    const first = make();
+    for (let i = 0; i < 7; i++) first.trainStep();
+    const snapshot = first.snapshot();
+    expect(snapshot.json.data).toMatchObject({ format: 'gantry/batch-sampler', epoch: 1, batch: 2 });
+    const resumed = make();
+    resumed.restore(snapshot);
+    tf.dispose(Object.values(snapshot.tensors));
+    for (let i = 0; i < 7; i++) resumed.trainStep();
+    expect(weightsOf(resumed)).toEqual(weightsOf(straight));
+    expect(resumed.prior.probabilities()).toEqual(straight.prior.probabilities());
+    for (const trainer of [straight, first, resumed]) dispose(trainer);
+  });
+
   it('stops on a NaN term, naming it and the step, before applying the bad gradient', () => {
     const counter = { value: 0 };
     const trainer = createTrainer({ setup: tinyRecipe(2, { poison: { atStep: 4, counter } }), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 2 });

@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
-import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
+import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { parameterCount, trainableVariables } from '@gantry/models';
-import { createTrainer, mixtureSource, type Phase, type RecipeSetup, type StepBatch, type Term, type TermContext, type Trainer } from '@gantry/trainer';
+import { createTrainer, datasetSource, mixtureSource, type Phase, type RecipeSetup, type StepBatch, type Term, type TermContext, type Trainer } from '@gantry/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recentreStrength, vcagan, type VcaganOptions } from './index.js';
 
@@ -298,4 +298,37 @@ describe('the VCAGAN recipe', () => {
     );
     expect(invalidArgumentMessage(() => vcagan.build({ sampleShape: [2], classes: undefined }, { warmupSteps: 1.5 }, 1))).toBe('vcagan.build: options.warmupSteps must be an integer >= 0, got 1.5.');
   });
+});
+
+describe('VCAGAN on images, resumed', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('resumes exactly from a dataset source of images: weights, P(C) and the data position, across an epoch boundary', () => {
+    const pixels = createRandom(21).uniform([24, 8, 8, 1], -1, 1);
+    const dataset = inMemoryDataset({ values: pixels.dataSync(), sampleShape: [8, 8, 1] });
+    pixels.dispose();
+    const make = (): Trainer => {
+      const setup = vcagan.build({ sampleShape: [8, 8, 1], classes: undefined }, { channels: [4, 8], categories: 3, latentDim: 4 }, 2);
+      return createTrainer({ setup, data: datasetSource(dataset, { seed: 4 }), batchSize: 6, seed: 2, plan: true });
+    };
+    const weights = (trainer: Trainer): number[][] => Object.values(trainer.setup.networks).flatMap((model) => trainableVariables(model).map((variable) => Array.from(variable.dataSync())));
+    const straight = make();
+    for (let i = 0; i < 10; i++) straight.trainStep();
+    // 24 images in batches of 6: an epoch is 4 steps; the snapshot at step 5 is inside the second.
+    const first = make();
+    for (let i = 0; i < 5; i++) first.trainStep();
+    const snapshot = first.snapshot();
+    const resumed = make();
+    resumed.restore(snapshot);
+    tf.dispose(Object.values(snapshot.tensors));
+    for (let i = 0; i < 5; i++) resumed.trainStep();
+    expect(weights(resumed)).toEqual(weights(straight));
+    expect(resumed.prior.probabilities()).toEqual(straight.prior.probabilities());
+    for (const trainer of [straight, first, resumed]) {
+      trainer.dispose();
+      disposeSetup(trainer.setup);
+    }
+  }, 120_000);
 });
