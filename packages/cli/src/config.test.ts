@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlagError, PRESETS, trainConfig } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, trainConfig } from './config.js';
 
 const resolvePath = (path: string): string => `/abs/${path}`;
 
@@ -40,5 +40,72 @@ describe('trainConfig presets', () => {
     for (const bad of ['8,x', '', '8,0', '8,1.5', '-8']) {
       expect(message({ dataset: 'mnist', channels: bad })).toBe(`--channels must be comma-separated positive integers (D's filters from the input up, e.g. 32,64), got ${JSON.stringify(bad)}.`);
     }
+  });
+});
+
+describe('checkConfig: a config.json read back from a run folder', () => {
+  const good = trainConfig({ dataset: 'mnist', steps: '200', seed: '3' }, resolvePath);
+  const text = JSON.stringify(good);
+  const message = (value: unknown): string => {
+    try {
+      checkConfig(value, '/run/config.json');
+    } catch (error) {
+      expect(error).toBeInstanceOf(CorruptRunError);
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('accepts what trainConfig writes, and names a bad field with its file, the expected and the actual value', () => {
+    expect(checkConfig(JSON.parse(text), '/run/config.json')).toEqual(good);
+    expect(message({ ...good, steps: 'abc' })).toBe('/run/config.json: steps must be an integer in [1, 9007199254740991], got "abc"; fix it, or start the run again (--force).');
+    expect(message({ ...good, recipe: 'gan' })).toBe('/run/config.json: recipe must be one of "vcagan", "vanilla", "infogan", "acgan", "cagan", got "gan"; fix it, or start the run again (--force).');
+    expect(message({ ...good, generatorEma: 1 })).toBe('/run/config.json: generatorEma must be a number in (0, 1), got 1; fix it, or start the run again (--force).');
+    expect(message({ ...good, recipeOptions: { lambdaCreg: null } })).toBe('/run/config.json: recipeOptions.lambdaCreg must be a finite number, a string, a boolean or a list of finite numbers, got null; fix it, or start the run again (--force).');
+    expect(message([1])).toBe('/run/config.json: the file must be a Gantry run configuration object, got [1]; fix it, or start the run again (--force).');
+  });
+
+  // 40 seeded mutations of config.json's text (with the 200 of the data readers in
+  // @gantry/datasets): each is refused with one clean error, or is a valid config.
+  it('fuzzing: 40 seeded mutations of config.json give a valid config or one clean error', () => {
+    let state = 0xc0f1;
+    const random = (): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 4294967296;
+    };
+    const at = (n: number): number => Math.floor(random() * n);
+    const replacements = ['0', '-1', '1.5', 'null', 'true', '"x"', '[]', '{}', '1e309', '""'];
+    const counts = { accepted: 0, refused: 0 };
+    for (let i = 0; i < 40; i++) {
+      let mutated: string;
+      const kind = at(3);
+      if (kind === 0) {
+        // A value replaced: the most likely hand edit.
+        const values = [...text.matchAll(/:(-?[\d.e+-]+|"[^"]*"|true|false|null)/g)];
+        const match = values[at(values.length)] as RegExpMatchArray;
+        mutated = `${text.slice(0, (match.index as number) + 1)}${replacements[at(replacements.length)]}${text.slice((match.index as number) + match[0].length)}`;
+      } else if (kind === 1) mutated = text.slice(0, at(text.length));
+      else {
+        const position = at(text.length);
+        mutated = `${text.slice(0, position)}${String.fromCharCode(32 + at(90))}${text.slice(position + 1)}`;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(mutated);
+      } catch {
+        // gantry reads this as a damaged run folder (readConfig): a CorruptRunError of its own.
+        counts.refused += 1;
+        continue;
+      }
+      const outcome = message(parsed);
+      if (outcome === 'accepted') counts.accepted += 1;
+      else {
+        expect(outcome).toMatch(/^\/run\/config\.json: .+ must be .+, got .+; fix it, or start the run again \(--force\)\.$/);
+        counts.refused += 1;
+      }
+    }
+    expect(counts.accepted + counts.refused).toBe(40);
+    expect(counts.refused).toBeGreaterThan(0);
+    console.log(`fuzz config.json: ${counts.accepted} accepted, ${counts.refused} refused with a clean error`);
   });
 });

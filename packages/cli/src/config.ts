@@ -1,4 +1,4 @@
-import { BACKEND_NAMES, InvalidArgumentError, type BackendRequest } from '@gantry/backend';
+import { BACKEND_NAMES, type BackendRequest } from '@gantry/backend';
 import { acgan, cagan, infoGan, vanillaGan } from '@gantry/baselines';
 import type { GaussianMixtureOptions } from '@gantry/datasets';
 import type { Recipe } from '@gantry/trainer';
@@ -97,6 +97,11 @@ export interface TrainFlags {
   readonly logEvery?: string;
   readonly checkpointEvery?: string;
   readonly sampleEvery?: string;
+}
+
+/** A run folder whose own files are damaged or hand-edited wrong (not a flag): `gantry` exits with 4. */
+export class CorruptRunError extends Error {
+  override readonly name = 'CorruptRunError';
 }
 
 /** A bad flag: names the flag, the expected and the actual value. */
@@ -207,12 +212,56 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   };
 }
 
-/** Checks a config read back from a run folder (it may be hand-edited). */
+/**
+ * Checks a config read back from a run folder (it may be hand-edited or damaged): every
+ * field's type and range, so that a bad value is named here, with its file, rather than
+ * failing somewhere inside training. Throws {@link CorruptRunError}.
+ */
 export function checkConfig(value: unknown, source: string): RunConfig {
-  const config = value as RunConfig;
-  if (typeof value !== 'object' || value === null || config.format !== 'gantry/run-config' || config.version !== 1) {
-    throw new InvalidArgumentError('gantry', source, "a Gantry run configuration (format 'gantry/run-config', version 1)", JSON.stringify(value).slice(0, 80));
+  const bad = (field: string, expected: string, actual: unknown): never => {
+    throw new CorruptRunError(`${source}: ${field} must be ${expected}, got ${JSON.stringify(actual) ?? String(actual)}; fix it, or start the run again (--force).`);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad('the file', 'a Gantry run configuration object', value);
+  const config = value as Record<string, unknown>;
+  if (config.format !== 'gantry/run-config') bad('format', '"gantry/run-config"', config.format);
+  if (config.version !== 1) bad('version', '1', config.version);
+  const choice = (field: string, choices: readonly (string | null)[]): void => {
+    if (!choices.includes(config[field] as string | null)) bad(field, `one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`, config[field]);
+  };
+  const integer = (field: string, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    const n = config[field];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) bad(field, `an integer in [${min}, ${max}]`, n);
+  };
+  const fraction = (field: string, { min, max, minOpen, maxOpen }: { min: number; max: number; minOpen: boolean; maxOpen: boolean }): void => {
+    const n = config[field];
+    if (typeof n !== 'number' || !Number.isFinite(n) || (minOpen ? n <= min : n < min) || (maxOpen ? n >= max : n > max)) bad(field, `a number in ${minOpen ? '(' : '['}${min}, ${max}${maxOpen ? ')' : ']'}`, n);
+  };
+  const stringOrNull = (field: string): void => {
+    if (config[field] !== null && typeof config[field] !== 'string') bad(field, 'a string or null', config[field]);
+  };
+  choice('recipe', Object.keys(RECIPES));
+  choice('dataset', [...DATASETS, null]);
+  stringOrNull('data');
+  if (config.dataset === null && typeof config.data !== 'string') bad('data', 'a path (dataset is null)', config.data);
+  stringOrNull('labelColumn');
+  choice('preset', [...(Object.keys(PRESETS) as PresetName[]), null]);
+  choice('backend', ['auto', ...BACKEND_NAMES]);
+  integer('steps', 1);
+  integer('batchSize', 1);
+  integer('seed', 0, 2 ** 32 - 1);
+  integer('logEvery', 1);
+  integer('checkpointEvery', 1);
+  integer('sampleEvery', 1);
+  fraction('learningRate', { min: 0, max: Number.MAX_VALUE, minOpen: true, maxOpen: false });
+  fraction('beta1', { min: 0, max: 1, minOpen: false, maxOpen: true });
+  fraction('beta2', { min: 0, max: 1, minOpen: false, maxOpen: true });
+  if (config.generatorEma !== null) fraction('generatorEma', { min: 0, max: 1, minOpen: true, maxOpen: true });
+  if (config.mixture !== undefined && config.mixture !== null && (typeof config.mixture !== 'object' || Array.isArray(config.mixture))) bad('mixture', 'a mixture object or null', config.mixture);
+  const options = config.recipeOptions;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) bad('recipeOptions', 'an object', options);
+  for (const [key, option] of Object.entries(options as Record<string, unknown>)) {
+    const ok = (typeof option === 'number' && Number.isFinite(option)) || typeof option === 'string' || typeof option === 'boolean' || (Array.isArray(option) && option.every((n) => typeof n === 'number' && Number.isFinite(n)));
+    if (!ok) bad(`recipeOptions.${key}`, 'a finite number, a string, a boolean or a list of finite numbers', option);
   }
-  if (!(config.recipe in RECIPES)) throw new InvalidArgumentError('gantry', `${source}: recipe`, `one of ${Object.keys(RECIPES).join(', ')}`, JSON.stringify(config.recipe));
-  return config;
+  return value as RunConfig;
 }

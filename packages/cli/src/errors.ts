@@ -1,7 +1,7 @@
 import { BackendUnavailableError, InvalidArgumentError } from '@gantry/backend';
 import { NonFiniteLossError } from '@gantry/trainer';
 import { CorruptCheckpointError } from '@gantry/trainer/node';
-import { FlagError } from './config.js';
+import { CorruptRunError, FlagError } from './config.js';
 
 /**
  * `gantry`'s exit codes. Every expected failure prints one `gantry: …` line on stderr and
@@ -22,11 +22,6 @@ export const EXIT_CODES = {
   /** Training stopped on a non-finite loss term (the run folder keeps its last good checkpoint). */
   nonFinite: 5,
 } as const;
-
-/** A run folder whose own files are damaged (not the user's input). */
-export class CorruptRunError extends Error {
-  override readonly name = 'CorruptRunError';
-}
 
 const SYSTEM: Readonly<Record<string, { readonly code: number; readonly what: string; readonly todo: string }>> = {
   ENOENT: { code: EXIT_CODES.usage, what: 'no such file or folder', todo: 'check the path' },

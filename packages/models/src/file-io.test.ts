@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -55,5 +55,17 @@ describe('save and load through file:// in Node (no tfjs-node)', () => {
     tf.dispose([z, a, b]);
     g.dispose();
     loaded.dispose();
+  });
+
+  it('refuses weights whose size disagrees with model.json, and a model.json that is not JSON, in one clear line', async () => {
+    const g = cnnGenerator({ inputDim: 6, outputShape: [8, 8, 1], channels: [8, 4], seed: 1 });
+    const folder = join(directory, 'damaged');
+    await g.save(`file://${folder}`);
+    const weights = await readFile(join(folder, 'weights.bin'));
+    await writeFile(join(folder, 'weights.bin'), weights.subarray(0, weights.byteLength - 8));
+    await expect(tfl.loadLayersModel(`file://${folder}/model.json`)).rejects.toThrow(`fileHandler.load: ${join(folder, 'weights.bin')} must be ${weights.byteLength} bytes (the weights model.json lists), got ${weights.byteLength - 8} bytes.`);
+    await writeFile(join(folder, 'model.json'), '{"modelTopology": ');
+    await expect(tfl.loadLayersModel(`file://${folder}/model.json`)).rejects.toThrow(`fileHandler.load: ${join(folder, 'model.json')} must be a TF.js model.json, got 18 bytes that are not JSON.`);
+    g.dispose();
   });
 });

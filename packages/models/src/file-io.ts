@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { InvalidArgumentError } from '@gantry/backend';
 
 const SCHEME = 'file://';
 const WEIGHTS_FILE = 'weights.bin';
@@ -37,18 +38,39 @@ export function fileHandler(directory: string): tf.io.IOHandler {
       await writeAtomically(modelPath, JSON.stringify(modelJSON));
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
+    // Only JSON and raw bytes are read (never code); weights whose size disagrees with the
+    // manifest are refused before TF.js slices them.
     async load() {
-      const modelJSON = JSON.parse(await readFile(modelPath, 'utf8')) as tf.io.ModelJSON;
+      const text = await readFile(modelPath, 'utf8');
+      let modelJSON: tf.io.ModelJSON;
+      try {
+        modelJSON = JSON.parse(text) as tf.io.ModelJSON;
+      } catch {
+        throw new InvalidArgumentError('fileHandler.load', modelPath, 'a TF.js model.json', `${text.length} bytes that are not JSON`);
+      }
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
         const specs = manifest.flatMap((group) => group.weights);
-        const buffers = await Promise.all(manifest.flatMap((group) => group.paths).map(async (path) => {
-          const bytes = await readFile(join(directory, path));
-          return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-        }));
+        const paths = manifest.flatMap((group) => group.paths);
+        const buffers = await Promise.all(
+          paths.map(async (path) => {
+            const bytes = await readFile(join(directory, path));
+            return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+          }),
+        );
+        const expected = specs.reduce((total, spec) => total + spec.shape.reduce((a, b) => a * b, 1) * bytesPerValue(spec), 0);
+        const actual = buffers.reduce((total, buffer) => total + buffer.byteLength, 0);
+        if (expected !== actual) throw new InvalidArgumentError('fileHandler.load', join(directory, paths.join(', ')), `${expected} bytes (the weights model.json lists)`, `${actual} bytes`);
         return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
       });
     },
   };
+}
+
+/** Bytes per stored value of a weight: its quantized type's, else its dtype's. */
+function bytesPerValue(spec: tf.io.WeightsManifestEntry): number {
+  const quantized = spec.quantization?.dtype;
+  if (quantized !== undefined) return quantized === 'uint8' ? 1 : 2;
+  return spec.dtype === 'bool' ? 1 : 4;
 }
 
 /** The directory of a `file://` URL: `file://runs/a` and `file://runs/a/model.json` both give `runs/a`. */
