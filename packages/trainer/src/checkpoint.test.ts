@@ -124,6 +124,24 @@ describe('checkpoints on disk', () => {
     Object.values(trainer.setup.networks).forEach((m) => m.dispose());
   });
 
+  it('a failed write (an injected one: tensors.bin cannot be written) throws and leaves the previous checkpoint intact and in use', async () => {
+    const directory = join(root, 'failed-write');
+    const trainer = tinyTrainer();
+    trainer.trainStep();
+    await saveCheckpoint(directory, trainer, null);
+    const latestBefore = await readFile(join(directory, 'latest.json'), 'utf8');
+    trainer.trainStep();
+    // The next save's tensors.bin is a folder already: its write fails (EISDIR), as a full disk's would (ENOSPC).
+    await mkdir(join(directory, `.step-00000002.${process.pid}.tmp`, 'tensors.bin'), { recursive: true });
+    await expect(saveCheckpoint(directory, trainer, null)).rejects.toThrow(/EISDIR/);
+    expect(await readFile(join(directory, 'latest.json'), 'utf8')).toBe(latestBefore);
+    const loaded = await loadLatestCheckpoint(directory, { onSkip: (entry) => expect.fail(`skipped ${entry.path}: ${entry.reason}`) });
+    expect(loaded?.step).toBe(1);
+    tf.dispose(loaded?.snapshot.tensors);
+    trainer.dispose();
+    Object.values(trainer.setup.networks).forEach((m) => m.dispose());
+  });
+
   it('a writer killed with SIGKILL at random moments always leaves a complete latest checkpoint, and resumes from it', async () => {
     const directory = join(root, 'killed');
     let lastStep = 0;
