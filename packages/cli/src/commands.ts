@@ -8,9 +8,9 @@ import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
 import { loadReferenceClassifier } from '@gantry/metrics/node';
 import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
-import { every, train, type Callback, type Trainer } from '@gantry/trainer';
-import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
+import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { provenance } from './provenance.js';
@@ -146,7 +146,22 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     io.out(`  resumed from ${resumeFrom.path} (step ${resumeFrom.step})`);
   }
   try {
-    await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io) });
+    // Ctrl-C (or SIGTERM) stops between two steps and saves that step, so --resume continues
+    // exactly; a second signal ends the process at once (the default), and the atomic writes
+    // still leave the run folder whole.
+    const interrupt = new AbortController();
+    const onSignal = (signal: NodeJS.Signals): void => interrupt.abort(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io), signal: interrupt.signal });
+    } catch (error) {
+      if (error instanceof TrainingInterruptedError && error.step > 0) await saveCheckpoint(join(run, 'checkpoints'), trainer, config as unknown as JsonValue);
+      throw error instanceof TrainingInterruptedError ? new RunInterruptedError(run, error.step, error.reason) : error;
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    }
     if (flags.plan !== false) io.out(`  kernel plans: ${Object.entries(trainer.plans()).map(([name, status]) => `${name} ${status}`).join('; ')}`);
     const summary = await finishRun(config, run, data, trainer, selection.backend);
     for (const line of describeSummary(summary)) io.out(line);

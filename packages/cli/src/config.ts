@@ -104,6 +104,19 @@ export class CorruptRunError extends Error {
   override readonly name = 'CorruptRunError';
 }
 
+/** `gantry train` stopped on SIGINT or SIGTERM after saving its last step: `gantry` exits with 128 + the signal's number. */
+export class RunInterruptedError extends Error {
+  override readonly name = 'RunInterruptedError';
+
+  constructor(
+    readonly run: string,
+    readonly step: number,
+    readonly signal: unknown,
+  ) {
+    super(step > 0 ? `interrupted (${String(signal)}) after step ${step}, saved as a checkpoint; continue with: gantry train --resume --out ${run}` : `interrupted (${String(signal)}) before the first step; nothing was trained`);
+  }
+}
+
 /** A bad flag: names the flag, the expected and the actual value. */
 export class FlagError extends Error {
   override readonly name = 'FlagError';

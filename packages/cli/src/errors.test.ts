@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeError, EXIT_CODES } from './errors.js';
 import { gantry } from './test-support/gantry.js';
@@ -91,6 +93,39 @@ describe('gantry’s expected failures: one line on stderr, a documented exit co
     }
     expect(await readdir(run)).not.toContain('s.svg');
   });
+
+  it('Ctrl-C (SIGINT): stops between two steps, saves that step, says how to continue, exits 130; --resume then finishes', async () => {
+    const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+    const run = join(cwd, 'runs', 'interrupted');
+    const child = spawn(process.execPath, [bin, 'train', ...TINY, '--steps', '100000', '--checkpoint-every', '50', '--out', run], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      const poll = setInterval(() => {
+        readFile(join(run, 'checkpoints', 'latest.json'), 'utf8')
+          .then(() => {
+            clearInterval(poll);
+            child.kill('SIGINT');
+          })
+          .catch(() => undefined);
+      }, 20);
+      child.on('exit', (exitCode) => {
+        clearInterval(poll);
+        resolve(exitCode);
+      });
+    });
+    expect(code).toBe(EXIT_CODES.interrupted);
+    const match = stderr.match(/gantry: interrupted \(SIGINT\) after step (\d+), saved as a checkpoint; continue with: gantry train --resume --out (.+)\n$/);
+    expect(match, stderr).not.toBeNull();
+    expect(match?.[2]).toBe(run);
+    const step = Number(match?.[1]);
+    expect(JSON.parse(await readFile(join(run, 'checkpoints', 'latest.json'), 'utf8'))).toEqual({ step, path: `step-${String(step).padStart(8, '0')}` });
+    const resumed = await gantry(cwd, 'train', '--resume', '--out', 'runs/interrupted', '--steps', String(step + 5));
+    expect([resumed.code, resumed.err]).toEqual([0, '']);
+    expect(resumed.out).toContain(`resumed from ${join(run, 'checkpoints', `step-${String(step).padStart(8, '0')}`)} (step ${step})`);
+  }, 120_000);
 
   it('--debug adds the stack trace to the line', async () => {
     const result = await gantry(cwd, 'train', ...TINY, '--data', '/nonexistent.csv', '--out', 'runs/x', '--debug');

@@ -1,7 +1,7 @@
 import { BackendUnavailableError, InvalidArgumentError } from '@gantry/backend';
 import { NonFiniteLossError } from '@gantry/trainer';
 import { CorruptCheckpointError } from '@gantry/trainer/node';
-import { CorruptRunError, FlagError } from './config.js';
+import { CorruptRunError, FlagError, RunInterruptedError } from './config.js';
 
 /**
  * `gantry`'s exit codes. Every expected failure prints one `gantry: …` line on stderr and
@@ -21,6 +21,8 @@ export const EXIT_CODES = {
   corruptRun: 4,
   /** Training stopped on a non-finite loss term (the run folder keeps its last good checkpoint). */
   nonFinite: 5,
+  /** Interrupted by SIGINT (Ctrl-C): 128 + 2, the shell's convention; the last step is saved. SIGTERM gives 143. */
+  interrupted: 130,
 } as const;
 
 const SYSTEM: Readonly<Record<string, { readonly code: number; readonly what: string; readonly todo: string }>> = {
@@ -46,6 +48,7 @@ export function describeError(error: unknown): { readonly code: number; readonly
   if (error instanceof CorruptCheckpointError) return { code: EXIT_CODES.corruptRun, line: `${error.message}; start the run again (--force), or restore its checkpoints folder` };
   if (error instanceof CorruptRunError) return { code: EXIT_CODES.corruptRun, line: error.message };
   if (error instanceof NonFiniteLossError) return { code: EXIT_CODES.nonFinite, line: error.message };
+  if (error instanceof RunInterruptedError) return { code: error.signal === 'SIGTERM' ? 143 : EXIT_CODES.interrupted, line: error.message };
   const system = error as NodeJS.ErrnoException;
   if (error instanceof Error && typeof system.code === 'string' && SYSTEM[system.code] !== undefined) {
     const known = SYSTEM[system.code] as (typeof SYSTEM)[string];

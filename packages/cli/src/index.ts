@@ -6,7 +6,7 @@
  */
 export { main, program } from './cli.js';
 export { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console, type SweepCommandFlags, type TrainCommandFlags } from './commands.js';
-export { checkConfig, CorruptRunError, DATASETS, FlagError, PRESETS, RECIPES, trainConfig, type DatasetName, type PresetName, type RunConfig, type TrainFlags } from './config.js';
+export { checkConfig, CorruptRunError, DATASETS, FlagError, RunInterruptedError, PRESETS, RECIPES, trainConfig, type DatasetName, type PresetName, type RunConfig, type TrainFlags } from './config.js';
 export { describeError, EXIT_CODES } from './errors.js';
 export { provenance, type Provenance } from './provenance.js';
 export { describeSummary, evaluateRun, type ClusteringSummary, type ImageSummary, type RunSummary } from './evaluate.js';

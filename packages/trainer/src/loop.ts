@@ -18,16 +18,44 @@ export function every(interval: number, callback: Callback): Callback {
   };
 }
 
+/** One turn of the event loop (Node's setImmediate; a zero timeout in browsers). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof globalThis.setImmediate === 'function') globalThis.setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+/** Training stopped between two steps because its `signal` was aborted (Ctrl-C in `gantry train`). */
+export class TrainingInterruptedError extends Error {
+  override readonly name = 'TrainingInterruptedError';
+
+  constructor(
+    /** The last completed step: the trainer's state is whole there. */
+    readonly step: number,
+    readonly reason: unknown,
+  ) {
+    super(`training was interrupted after step ${step}`);
+  }
+}
+
 /**
  * Trains until `trainer.step` reaches `untilStep`, calling the callbacks after each step.
  * A {@link NonFiniteLossError} (or any error) stops training before the bad step is applied;
- * `onEnd` still runs with the error, then it is rethrown.
+ * `onEnd` still runs with the error, then it is rethrown. An aborted `signal` stops training
+ * between two steps the same way, with a {@link TrainingInterruptedError}; with a signal,
+ * each step yields to the event loop once, so that a signal handler can run.
  */
-export async function train(trainer: Trainer, options: { readonly untilStep: number; readonly callbacks?: readonly Callback[] }): Promise<void> {
+export async function train(trainer: Trainer, options: { readonly untilStep: number; readonly callbacks?: readonly Callback[]; readonly signal?: AbortSignal }): Promise<void> {
   const untilStep = expectNumber('train', 'options.untilStep', options.untilStep, { min: 0, integer: true });
   const callbacks = options.callbacks ?? [];
+  const { signal } = options;
   try {
     while (trainer.step < untilStep) {
+      if (signal !== undefined) {
+        await yieldToEventLoop();
+        if (signal.aborted) throw new TrainingInterruptedError(trainer.step, signal.reason);
+      }
       const report = trainer.trainStep();
       for (const callback of callbacks) await callback.onStep?.(report, trainer);
     }
