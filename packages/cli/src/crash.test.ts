@@ -9,7 +9,7 @@ import { gantry } from './test-support/gantry.js';
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const STEPS = 300;
 // Kill moments: once the latest checkpoint has reached each target, a further 0-19 ms (from
-// a fixed seed), so that kills land inside steps and inside checkpoint writes alike.
+// a fixed list), so that kills fall at different points among steps and checkpoint writes.
 const TARGETS = Array.from({ length: 20 }, (_, i) => 9 + 14 * i);
 const DELAYS = Array.from({ length: 20 }, (_, i) => (i * 7919 + 13) % 20);
 

@@ -195,9 +195,10 @@ export function describeSummary(summary: RunSummary): string[] {
   }
   if (summary.clustering !== null) {
     const c = summary.clustering;
-    lines.push(`  classifier on ${c.points} labelled points: clustering accuracy ${c.accuracy.toFixed(4)}, NMI ${c.nmi.toFixed(4)}`);
+    const samples = summary.images === null ? 'points' : 'images';
+    lines.push(`  classifier on ${c.points} labelled ${samples}: clustering accuracy ${c.accuracy.toFixed(4)}, NMI ${c.nmi.toFixed(4)}`);
     const labelled = c.virtualLabels.filter((share) => share >= 0.01).length;
-    lines.push(`  virtual labels: ${labelled} categories hold ≥ 1% of the points; mean max Q(c|x) ${c.confidence.toFixed(4)}; one-to-one accuracy ${c.oneToOne.toFixed(4)}`);
+    lines.push(`  virtual labels: ${labelled} categories hold ≥ 1% of the ${samples}; mean max Q(c|x) ${c.confidence.toFixed(4)}; one-to-one accuracy ${c.oneToOne.toFixed(4)}`);
   }
   if (summary.images !== null) {
     const m = summary.images;
