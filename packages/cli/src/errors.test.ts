@@ -34,6 +34,13 @@ describe('gantry’s expected failures: one line on stderr, a documented exit co
     expect([result.code, result.err]).toEqual([EXIT_CODES.usage, 'gantry: no such file or folder (ENOENT, stat): /nonexistent.csv; check the path.\n']);
   });
 
+  it('bad data: usage (2), naming the file, the line and the column', async () => {
+    await writeFile(join(cwd, 'bad.csv'), 'x,y\n0,1\n2,oops\n');
+    const result = await gantry(cwd, 'train', ...TINY, '--data', 'bad.csv', '--out', 'runs/x');
+    expect(result.code).toBe(EXIT_CODES.usage);
+    expect(result.err).toMatch(new RegExp(`^gantry: readCsvPoints: ${join(cwd, 'bad.csv')}[^\\n]*line 3[^\\n]*\\n$`));
+  });
+
   it('a folder given as a file: usage (2)', async () => {
     const result = await gantry(cwd, 'train', ...TINY, '--mixture', cwd, '--out', 'runs/x');
     expect([result.code, result.err]).toEqual([EXIT_CODES.usage, `gantry: --mixture ${cwd} cannot be read: give a JSON file { "centers": [[x, y], ...], "probabilities": [...], "std": s }.\n`]);

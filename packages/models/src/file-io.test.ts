@@ -68,4 +68,18 @@ describe('save and load through file:// in Node (no tfjs-node)', () => {
     await expect(tfl.loadLayersModel(`file://${folder}/model.json`)).rejects.toThrow(`fileHandler.load: ${join(folder, 'model.json')} must be a TF.js model.json, got 18 bytes that are not JSON.`);
     g.dispose();
   });
+
+  it('a model.json that names code (a Lambda layer with a function body) is refused, and nothing runs', async () => {
+    const folder = join(directory, 'code');
+    const g = cnnGenerator({ inputDim: 6, outputShape: [8, 8, 1], channels: [8, 4], seed: 1 });
+    await g.save(`file://${folder}`);
+    g.dispose();
+    const model = JSON.parse(await readFile(join(folder, 'model.json'), 'utf8'));
+    (globalThis as { gantryRan?: boolean }).gantryRan = false;
+    model.modelTopology.config.layers[1].class_name = 'Lambda';
+    model.modelTopology.config.layers[1].config.function = 'globalThis.gantryRan = true';
+    await writeFile(join(folder, 'model.json'), JSON.stringify(model));
+    await expect(tfl.loadLayersModel(`file://${folder}/model.json`)).rejects.toThrow(/Unknown layer: Lambda/);
+    expect((globalThis as { gantryRan?: boolean }).gantryRan).toBe(false);
+  });
 });
