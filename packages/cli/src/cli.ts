@@ -40,6 +40,7 @@ export function program(io: Console): Command {
     .option('--probabilities <list>', 'a fixed P(C) for the baselines, e.g. 0.1,0.2,0.3,0.4 (InfoGAN’s optimal prior, Fig. 3 left)')
     .option('--units <n>', 'units per MLP hidden layer (the preset’s by default)')
     .option('--layers <n>', 'MLP hidden layers (the preset’s by default)')
+    .option('--weights <list>', 'term weight overrides for an ablation, phase.term=weight, comma-separated: discriminator.creg=0,discriminator.r1=0 (the names are the recipe’s: see metrics.jsonl’s losses)')
     .option('--channels <list>', 'images: filters of D’s stride-2 convolutions from the input up, e.g. 32,64; G uses them in reverse (the preset’s by default)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')

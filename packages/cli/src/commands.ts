@@ -127,6 +127,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, ${networks}${config.preset === 'quick' ? ` (the paper preset is ${paper}: --preset paper)` : ''}`);
   }
   if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config)}`);
+  if (config.weights !== undefined) io.out(`  term weights overridden (an ablation): ${Object.entries(config.weights).flatMap(([phase, terms]) => Object.entries(terms).map(([term, weight]) => `${phase}.${term} = ${weight}`)).join(', ')}`);
   const data = await loadData(config);
   // Built before the run folder is touched: a recipe that refuses the data leaves no trace.
   const trainer = buildTrainer(config, data, { plan: flags.plan !== false });

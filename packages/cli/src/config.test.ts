@@ -24,6 +24,14 @@ describe('trainConfig presets', () => {
     expect([config.steps, config.recipeOptions.channels]).toEqual([300, [8, 24]]);
   });
 
+  it('--weights: phase.term=weight overrides, an ablation; bad entries refused in one line', () => {
+    expect(trainConfig({ weights: 'discriminator.creg=0, discriminator.r1=0.5,generator.adversarial=2' }, resolvePath).weights).toEqual({ discriminator: { creg: 0, r1: 0.5 }, generator: { adversarial: 2 } });
+    expect(trainConfig({}, resolvePath).weights).toBeUndefined();
+    for (const bad of ['creg=0', 'discriminator.creg=-1', 'discriminator.creg=x', 'discriminator.creg', '']) {
+      expect(() => trainConfig({ weights: bad }, resolvePath)).toThrow(`--weights must be comma-separated phase.term=weight entries with weights >= 0 (e.g. discriminator.creg=0,discriminator.r1=0), got ${JSON.stringify(bad)}.`);
+    }
+  });
+
   it('refuses a network flag that does not fit the data, and bad channels, in one line', () => {
     const message = (flags: Parameters<typeof trainConfig>[0]): string => {
       try {

@@ -61,6 +61,11 @@ export interface RunConfig {
   readonly logEvery: number;
   readonly checkpointEvery: number;
   readonly sampleEvery: number;
+  /**
+   * Term weight overrides by phase (`--weights discriminator.creg=0,discriminator.r1=0`): an
+   * ablation, as `createTrainer({ weights })`; absent for the recipe's own weights.
+   */
+  readonly weights?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** What started the run: code version, TF.js, backend, Node, platform (written by `gantry train`; absent in runs made before it). */
   readonly provenance?: Provenance;
 }
@@ -94,6 +99,7 @@ export interface TrainFlags {
   readonly channels?: string;
   readonly learningRate?: string;
   readonly generatorEma?: string;
+  readonly weights?: string;
   readonly logEvery?: string;
   readonly checkpointEvery?: string;
   readonly sampleEvery?: string;
@@ -141,6 +147,20 @@ function number(flag: string, value: string | undefined, fallback: number, range
 function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new FlagError(`--${flag} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}.`);
   return value as T;
+}
+
+/** `phase.term=weight,…` as `{ phase: { term: weight } }`; the trainer then rejects names the recipe does not have. */
+function termWeights(text: string): Record<string, Record<string, number>> {
+  const weights: Record<string, Record<string, number>> = {};
+  for (const cell of text.split(',')) {
+    const match = /^\s*([A-Za-z][\w-]*)\.([A-Za-z][\w-]*)\s*=\s*(\S+)\s*$/.exec(cell);
+    const value = match === null ? Number.NaN : Number(match[3]);
+    if (match === null || !Number.isFinite(value) || value < 0) {
+      throw new FlagError(`--weights must be comma-separated phase.term=weight entries with weights >= 0 (e.g. discriminator.creg=0,discriminator.r1=0), got ${JSON.stringify(cell)}.`);
+    }
+    ((weights[match[1] as string] ??= {}) as Record<string, number>)[match[2] as string] = value;
+  }
+  return weights;
 }
 
 /**
@@ -200,6 +220,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });
   }
   const steps = number('steps', flags.steps, images ? base.images.steps : base.points.steps, { min: 1, integer: true });
+  const weights = flags.weights === undefined ? undefined : termWeights(flags.weights);
   const generatorEma = flags.generatorEma === undefined ? null : number('generator-ema', flags.generatorEma, 0, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
   return {
     format: 'gantry/run-config',
@@ -219,6 +240,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     beta1: 0,
     beta2: 0.99,
     generatorEma,
+    ...(weights === undefined ? {} : { weights }),
     logEvery: number('log-every', flags.logEvery, Math.max(1, Math.min(100, Math.floor(steps / 100))), { min: 1, integer: true }),
     checkpointEvery: number('checkpoint-every', flags.checkpointEvery, Math.min(1000, steps), { min: 1, integer: true }),
     sampleEvery: number('sample-every', flags.sampleEvery, Math.min(10_000, steps), { min: 1, integer: true }),
@@ -270,6 +292,16 @@ export function checkConfig(value: unknown, source: string): RunConfig {
   fraction('beta2', { min: 0, max: 1, minOpen: false, maxOpen: true });
   if (config.generatorEma !== null) fraction('generatorEma', { min: 0, max: 1, minOpen: true, maxOpen: true });
   if (config.mixture !== undefined && config.mixture !== null && (typeof config.mixture !== 'object' || Array.isArray(config.mixture))) bad('mixture', 'a mixture object or null', config.mixture);
+  if (config.weights !== undefined) {
+    const phases = config.weights;
+    if (typeof phases !== 'object' || phases === null || Array.isArray(phases)) bad('weights', 'an object of phases', phases);
+    for (const [phase, terms] of Object.entries(phases as Record<string, unknown>)) {
+      if (typeof terms !== 'object' || terms === null || Array.isArray(terms)) bad(`weights.${phase}`, 'an object of term weights', terms);
+      for (const [term, weight] of Object.entries(terms as Record<string, unknown>)) {
+        if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) bad(`weights.${phase}.${term}`, 'a number >= 0', weight);
+      }
+    }
+  }
   const options = config.recipeOptions;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) bad('recipeOptions', 'an object', options);
   for (const [key, option] of Object.entries(options as Record<string, unknown>)) {

@@ -41,6 +41,17 @@ describe('gantry’s expected failures: one line on stderr, a documented exit co
     expect(result.err).toMatch(new RegExp(`^gantry: readCsvPoints: ${join(cwd, 'bad.csv')}[^\\n]*line 3[^\\n]*\\n$`));
   });
 
+  it('--weights: an ablation trains without the zeroed terms; an unknown term is refused before the folder is made', async () => {
+    const ablated = await gantry(cwd, 'train', ...TINY, '--steps', '3', '--log-every', '1', '--weights', 'discriminator.creg=0,discriminator.r1=0', '--out', 'runs/ablated');
+    expect(ablated.code).toBe(0);
+    expect(ablated.out).toContain('term weights overridden (an ablation): discriminator.creg = 0, discriminator.r1 = 0');
+    const first = JSON.parse((await readFile(join(cwd, 'runs/ablated/metrics.jsonl'), 'utf8')).split('\n')[0] as string);
+    expect(Object.keys(first.losses).sort()).toEqual(['discriminator.adversarial', 'discriminator.cls', 'generator.adversarial']);
+    const unknown = await gantry(cwd, 'train', ...TINY, '--steps', '3', '--weights', 'discriminator.crag=0', '--out', 'runs/unknown-term');
+    expect([unknown.code, unknown.err]).toEqual([EXIT_CODES.usage, 'gantry: createTrainer: options.weights.discriminator.crag must be a term of phase discriminator (adversarial, cls, creg, cregFake, r1, r2), got an unknown term.\n']);
+    await expect(readdir(join(cwd, 'runs/unknown-term'))).rejects.toThrow(/ENOENT/);
+  });
+
   it('a folder given as a file: usage (2)', async () => {
     const result = await gantry(cwd, 'train', ...TINY, '--mixture', cwd, '--out', 'runs/x');
     expect([result.code, result.err]).toEqual([EXIT_CODES.usage, `gantry: --mixture ${cwd} cannot be read: give a JSON file { "centers": [[x, y], ...], "probabilities": [...], "std": s }.\n`]);

@@ -61,6 +61,7 @@ export function buildTrainer(config: RunConfig, data: RunData, options: { readon
     seed: config.seed,
     optimizer: { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2 },
     ...(config.generatorEma === null ? {} : { generatorEma: config.generatorEma }),
+    ...(config.weights === undefined ? {} : { weights: config.weights }),
     plan: options.plan === true,
   });
 }
