@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * the run) and summary.json (the code that evaluated it).
  */
 export interface Provenance {
-  /** Every @gantry package the CLI loads, by name, with its version. */
+  /** Every `@gantry` package the CLI loads, by name, with its version. */
   readonly packages: Readonly<Record<string, string>>;
   /** The git commit of the checkout the CLI runs from, `+dirty` when tracked files differ from it; null outside a git checkout. */
   readonly commit: string | null;
