@@ -68,6 +68,12 @@ describe('builders with the paper’s defaults', () => {
     const [low, high] = [tf.min(images).dataSync()[0] as number, tf.max(images).dataSync()[0] as number];
     expect(low).toBeGreaterThanOrEqual(-1);
     expect(high).toBeLessThanOrEqual(1);
+    // A large input saturates the tanh: pixels near ±1 and none beyond (a linear output would pass 1).
+    const loud = tf.tidy(() => g.apply(tf.mul(createRandom(4).normal([2, 144]), 1e4)) as tf.Tensor);
+    const extreme = tf.tidy(() => tf.max(tf.abs(loud)).dataSync()[0] as number);
+    expect(extreme).toBeLessThanOrEqual(1);
+    expect(extreme).toBeGreaterThan(0.999);
+    loud.dispose();
     const d = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 16 });
     // conv 4×4 1 → 64: 1,088; conv 4×4 64 → 128: 131,200; heads 7·7·128 = 6,272 → 16: 100,368 each. Total 333,024.
     expect(parameterCount(d)).toBe(333_024);

@@ -155,9 +155,18 @@ describe('categorical priors: checkpoints', () => {
     await useBackend('cpu');
   });
 
-  function afterUpdates(prior: CategoricalPrior, count: number): CategoricalPrior {
+  // A different observation each update: a rule that lost its history on restore (an SMA
+  // window refilled with the latest value, say) then resumes to other numbers.
+  const OBSERVATIONS = [
+    [0.7, 0.2, 0.1],
+    [0.1, 0.8, 0.1],
+    [0.2, 0.2, 0.6],
+    [0.5, 0.4, 0.1],
+    [0.05, 0.05, 0.9],
+  ];
+  function afterUpdates(prior: CategoricalPrior, count: number, offset = 0): CategoricalPrior {
     let current = prior;
-    for (let i = 0; i < count; i++) current = current.update([[0.7, 0.2, 0.1]]);
+    for (let i = 0; i < count; i++) current = current.update([OBSERVATIONS[(offset + i) % OBSERVATIONS.length] as number[]]);
     return current;
   }
 
@@ -169,7 +178,10 @@ describe('categorical priors: checkpoints', () => {
     const prior = afterUpdates(categoricalPrior({ categories: 3, rule }), 5);
     const restored = categoricalPriorFromJSON(JSON.parse(JSON.stringify(prior.toJSON())));
     expect(restored.probabilities()).toEqual(prior.probabilities());
-    expect(afterUpdates(restored, 7).probabilities()).toEqual(afterUpdates(prior, 7).probabilities());
+    expect(afterUpdates(restored, 7, 5).probabilities()).toEqual(afterUpdates(prior, 7, 5).probabilities());
+    // And after each further update the resumed sequence is the uninterrupted one's (the
+    // first updates are where a lost history would show: later ones push it out of the window).
+    for (let more = 1; more <= 4; more++) expect(afterUpdates(restored, more, 5).probabilities()).toEqual(afterUpdates(categoricalPrior({ categories: 3, rule }), 5 + more).probabilities());
     const a = prior.sampleIndices(50, createRandom(3));
     const b = restored.sampleIndices(50, createRandom(3));
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
