@@ -52,8 +52,8 @@ export function describeError(error: unknown): { readonly code: number; readonly
   const system = error as NodeJS.ErrnoException;
   if (error instanceof Error && typeof system.code === 'string' && SYSTEM[system.code] !== undefined) {
     const known = SYSTEM[system.code] as (typeof SYSTEM)[string];
-    const where = system.path === undefined ? '' : ` ${system.path}`;
-    return { code: known.code, line: `${known.what} (${system.code}${system.syscall === undefined ? '' : `, ${system.syscall}`}):${where}; ${known.todo}.` };
+    const where = system.path === undefined ? '' : `: ${system.path}`;
+    return { code: known.code, line: `${known.what} (${system.code}${system.syscall === undefined ? '' : `, ${system.syscall}`})${where}; ${known.todo}.` };
   }
   return null;
 }

@@ -133,8 +133,10 @@ describe('checkpoints on disk', () => {
     trainer.trainStep();
     // The next save's tensors.bin is a folder already: its write fails (EISDIR), as a full disk's would (ENOSPC).
     await mkdir(join(directory, `.step-00000002.${process.pid}.tmp`, 'tensors.bin'), { recursive: true });
-    await expect(saveCheckpoint(directory, trainer, null)).rejects.toThrow(/EISDIR/);
+    await expect(saveCheckpoint(directory, trainer, null)).rejects.toMatchObject({ code: 'EISDIR', path: join(directory, `.step-00000002.${process.pid}.tmp`, 'tensors.bin') });
     expect(await readFile(join(directory, 'latest.json'), 'utf8')).toBe(latestBefore);
+    // Nothing half-written is left behind.
+    expect((await readdir(directory)).sort()).toEqual(['latest.json', 'step-00000001']);
     const loaded = await loadLatestCheckpoint(directory, { onSkip: (entry) => expect.fail(`skipped ${entry.path}: ${entry.reason}`) });
     expect(loaded?.step).toBe(1);
     tf.dispose(loaded?.snapshot.tensors);

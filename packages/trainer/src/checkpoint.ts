@@ -20,6 +20,10 @@ async function writeSynced(path: string, data: string | Uint8Array): Promise<voi
   try {
     await handle.writeFile(data);
     await handle.sync();
+  } catch (error) {
+    // A failed write through a file handle (ENOSPC) does not name its file: name it.
+    if (error instanceof Error && (error as NodeJS.ErrnoException).path === undefined) Object.assign(error, { path });
+    throw error;
   } finally {
     await handle.close();
   }
@@ -51,6 +55,11 @@ export async function saveCheckpoint(directory: string, trainer: Trainer, config
     // Sizes and digests, so that a resume can tell a damaged checkpoint before loading it.
     const body = { ...snapshot.json, config, tensorSpecs: specs, files: { 'tensors.bin': { bytes: tensorsBin.byteLength, sha256: sha256(tensorsBin) } } };
     await writeSynced(join(temporary, 'state.json'), JSON.stringify({ ...body, sha256: sha256(JSON.stringify(body)) }));
+  } catch (error) {
+    // A failed write (a full disk) leaves no half-written folder behind: the last complete
+    // checkpoint stays the newest one.
+    await rm(temporary, { recursive: true, force: true });
+    throw error;
   } finally {
     tf.dispose(snapshot.tensors);
   }
