@@ -403,7 +403,12 @@ export function createTrainer(options: TrainerOptions): Trainer {
         // The step's one device read: every phase's term values and everything observed.
         const observedKeys = Object.keys(observed);
         const parts = [...results.map((result) => result.values), ...observedKeys.map((key) => observed[key] as tf.Tensor)];
-        const joined = tf.tidy(() => (parts.length === 0 ? tf.zeros([0]) : tf.concat(parts.map((part) => tf.reshape(tf.cast(part, 'float32'), [-1])))));
+        // Flattened and cast only where needed: each of these is a kernel call in a hot loop.
+        const flat = (part: tf.Tensor): tf.Tensor => {
+          const float = part.dtype === 'float32' ? part : tf.cast(part, 'float32');
+          return float.rank === 1 ? float : tf.reshape(float, [-1]);
+        };
+        const joined = tf.tidy(() => (parts.length === 0 ? tf.zeros([0]) : parts.length === 1 ? tf.clone(flat(parts[0] as tf.Tensor)) : tf.concat(parts.map(flat))));
         const read = joined.dataSync();
         joined.dispose();
         const losses: Record<string, number> = {};
