@@ -55,8 +55,14 @@ function git(args: readonly string[], cwd: string): Promise<string | null> {
   });
 }
 
-/** The provenance of a run on `backend`, as this process sees it. */
-export async function provenance(backend: string): Promise<Provenance> {
+/**
+ * The code this process runs: the @gantry versions and the commit, read once (two git calls,
+ * ten package.json lookups) and shared by every run and evaluation of the process. Read at
+ * the first call, so a checkout changed while a run trains does not rewrite what made it.
+ */
+let loadedCode: Promise<Pick<Provenance, 'packages' | 'commit'>> | undefined;
+
+async function readCode(): Promise<Pick<Provenance, 'packages' | 'commit'>> {
   const here = dirname(fileURLToPath(import.meta.url));
   const versions = await Promise.all(PACKAGES.map(async (name) => [name, await versionOf(name)] as const));
   const packages: Record<string, string> = {};
@@ -64,9 +70,16 @@ export async function provenance(backend: string): Promise<Provenance> {
   packages['@gantry/cli'] ??= (await versionOf('@gantry/cli')) ?? 'unknown';
   const head = await git(['rev-parse', 'HEAD'], here);
   const changes = head === null ? null : await git(['status', '--porcelain', '--untracked-files=no'], here);
+  return { packages, commit: head === null ? null : `${head}${changes === null || changes === '' ? '' : '+dirty'}` };
+}
+
+/** The provenance of a run on `backend`, as this process sees it. */
+export async function provenance(backend: string): Promise<Provenance> {
+  loadedCode ??= readCode();
+  const { packages, commit } = await loadedCode;
   return {
     packages,
-    commit: head === null ? null : `${head}${changes === null || changes === '' ? '' : '+dirty'}`,
+    commit,
     tfjs: tf.version_core,
     backend,
     flags: { ...tf.env().getFlags() },
