@@ -6,6 +6,8 @@
 // never a test: nothing here asserts a time. Then, where PyTorch imports, the same steps in
 // PyTorch on the CPU (benchmarks/torch/vcagan_step.py) and Gantry's time over PyTorch's per
 // case, from this one run (--torch off skips it; --torch-threads 1,2 runs it per count).
+// --wasm-threads N starts the wasm backend with N XNNPACK threads (selectBackend's
+// options.threads); PyTorch then runs with N threads too unless --torch-threads says otherwise.
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,8 @@ const { values } = parseArgs({
     'max-seconds': { type: 'string', default: '120' },
     only: { type: 'string', default: '' },
     torch: { type: 'string', default: 'auto' },
-    'torch-threads': { type: 'string', default: '1' },
+    'torch-threads': { type: 'string' },
+    'wasm-threads': { type: 'string', default: '1' },
     python: { type: 'string', default: 'python3' },
   },
 });
@@ -178,8 +181,8 @@ let flopsByCase;
 console.log(`gantry bench: ${new Date().toISOString()}, Node ${process.version}, TF.js ${tf.version_core}, ${(await import('node:os')).cpus().length} CPUs`);
 for (const backend of values.backends.split(',')) {
   try {
-    const selection = await selectBackend(backend);
-    console.log(`${selection.backend} (${selection.packageName}):`);
+    const selection = await selectBackend(backend, backend === 'wasm' ? { threads: Number(values['wasm-threads']) } : {});
+    console.log(`${selection.backend} (${selection.packageName}${selection.threads === null ? '' : `, ${selection.threads} thread${selection.threads === 1 ? '' : 's'}`}):`);
     results[selection.backend] = {};
     flopsByCase = {};
   } catch (error) {
@@ -231,7 +234,7 @@ for (const backend of values.backends.split(',')) {
 const found = values.torch === 'off' ? undefined : findTorchPython();
 if (found?.missing !== undefined) console.log(`PyTorch: not available here (${found.missing}); docs/benchmarks.md says how to install it`);
 if (found?.python !== undefined) {
-  for (const threads of values['torch-threads'].split(',').map(Number)) {
+  for (const threads of (values['torch-threads'] ?? values['wasm-threads']).split(',').map(Number)) {
     const torch = torchSteps(found.python, threads);
     if (torch.missing !== undefined) {
       console.log(`PyTorch: ${torch.missing}`);

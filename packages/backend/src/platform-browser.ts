@@ -9,4 +9,5 @@ export const browserPlatform: Platform = {
     // Registered by the import above, once the bundle runs.
   },
   extraCandidates: [],
+  prepareWasmThreads: undefined,
 };

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeError, type BackendCandidate, type Platform } from './platform.js';
+import { prepareNodeWasmThreads } from './wasm-threads-node.js';
 
 const require = createRequire(import.meta.url);
 
@@ -83,4 +84,5 @@ export const nodePlatform: Platform = {
     require('@tensorflow/tfjs');
   },
   extraCandidates: NODE_CANDIDATES,
+  prepareWasmThreads: prepareNodeWasmThreads,
 };

@@ -14,6 +14,18 @@ export interface Platform {
   readonly registerGradients: () => void;
   /** Backends only this platform can offer (tfjs-node, Dawn), keyed by backend name. */
   readonly extraCandidates: readonly BackendCandidate[];
+  /**
+   * Readies the wasm package to start with `threads` XNNPACK threads where TF.js does not do
+   * it itself (Node); returns what undoes the preparation once the backend has started.
+   * Undefined: `setThreadsCount` is enough (browsers, where TF.js starts its own workers).
+   */
+  readonly prepareWasmThreads: ((wasm: WasmModule, threads: number) => () => void) | undefined;
+}
+
+/** The parts of `@tensorflow/tfjs-backend-wasm` that thread counts need. */
+export interface WasmModule {
+  readonly setThreadsCount: (threads: number) => void;
+  readonly getThreadsCount: () => number;
 }
 
 /** How one backend is made available. */

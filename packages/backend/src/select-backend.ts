@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { describeError, ensureGradientsRegistered, platform, type BackendCandidate, type Platform } from './platform.js';
+import { describeError, ensureGradientsRegistered, platform, type BackendCandidate, type Platform, type WasmModule } from './platform.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
 /** The backends Gantry can train on. */
@@ -29,6 +29,8 @@ export interface BackendSelection {
   readonly reason: string;
   /** With `'auto'`: each better backend that was passed over, and why. Empty otherwise. */
   readonly skipped: readonly SkippedBackend[];
+  /** The wasm backend's XNNPACK threads; null for the other backends (they manage their own), or where Gantry cannot reach the wasm module (a browser app without `importModule`). */
+  readonly threads: number | null;
 }
 
 /** Options of {@link selectBackend}. */
@@ -39,6 +41,16 @@ export interface SelectBackendOptions {
    * the backend package yourself before calling: a registered backend is used as it is.
    */
   readonly importModule?: (specifier: string) => Promise<unknown>;
+  /**
+   * Threads for the wasm backend's products and convolutions (XNNPACK's pool); only with
+   * `'wasm'` or `'auto'`, and only before the wasm backend first starts in this process.
+   * Default: TF.js's choice, which is 1 in Node. In Node, more than 1 starts TF.js's threaded
+   * SIMD build, which TF.js itself offers only in browsers. The numbers do not change: each
+   * output element is computed by one thread, in the same order (a test compares training
+   * bit for bit). Worth it where products are large (the 4 × 512 and MNIST steps); on small
+   * ones waking the second thread costs more than it saves (docs/benchmarks.md).
+   */
+  readonly threads?: number;
 }
 
 /** Thrown when a backend asked for by name cannot be loaded or initialised here. */
@@ -175,14 +187,58 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
       packages: candidate.packages,
     };
   }
+  const threads = candidate.name === 'wasm' ? options.threads : undefined;
+  let wasm: WasmModule | undefined;
+  let release = (): void => {};
+  if (threads !== undefined) {
+    wasm = await wasmModule(importModule, packageName);
+    if (wasm === undefined) {
+      return { ok: false, reason: "options.threads needs the '@tensorflow/tfjs-backend-wasm' module: pass options.importModule so that Gantry can reach it.", packages: [] };
+    }
+    if (wasmStarted()) {
+      if (wasm.getThreadsCount() !== threads) return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
+    } else {
+      release = current.prepareWasmThreads?.(wasm, threads) ?? (wasm.setThreadsCount(threads), release);
+    }
+  }
   let initialised: boolean;
   try {
     initialised = await tf.setBackend(candidate.tfBackend);
   } catch (error) {
     return { ok: false, reason: `initialising it failed: ${describeError(error)}`, packages: [] };
+  } finally {
+    release();
   }
   if (!initialised) return { ok: false, reason: `tf.setBackend('${candidate.tfBackend}') failed to initialise it.`, packages: [] };
+  if (wasm !== undefined && threads !== undefined && wasm.getThreadsCount() !== threads) {
+    return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
+  }
   return { ok: true, packageName };
+}
+
+function threadsMismatch(actual: number, asked: number): string {
+  return (
+    `it runs ${actual} thread(s), not the ${asked} asked for in options.threads (a wasm backend started earlier in this process keeps its count; ` +
+    'TF.js caps the count at 4, and in a browser needs a cross-origin-isolated page for more than 1).'
+  );
+}
+
+/** Whether TF.js's wasm backend has already started in this process (its thread count is then fixed). */
+function wasmStarted(): boolean {
+  return (tf.engine().registry as Record<string, unknown>)['wasm'] !== undefined;
+}
+
+async function wasmModule(importModule: ((specifier: string) => Promise<unknown>) | undefined, packageName: string | null): Promise<WasmModule | undefined> {
+  if (importModule === undefined) return undefined;
+  const loaded = (await importModule(packageName ?? '@tensorflow/tfjs-backend-wasm')) as Partial<WasmModule>;
+  return typeof loaded.setThreadsCount === 'function' && typeof loaded.getThreadsCount === 'function' ? (loaded as WasmModule) : undefined;
+}
+
+/** The backend's thread count for the selection report. */
+async function selectedThreads(candidate: BackendCandidate, current: Platform, options: SelectBackendOptions): Promise<number | null> {
+  if (candidate.name !== 'wasm') return null;
+  const wasm = await wasmModule(options.importModule ?? current.importModule, null);
+  return wasm?.getThreadsCount() ?? null;
 }
 
 /**
@@ -202,6 +258,14 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
 export async function selectBackend(request: BackendRequest = 'auto', options: SelectBackendOptions = {}): Promise<BackendSelection> {
   if (request !== 'auto' && !isBackendName(request)) {
     throw new TypeError(`selectBackend: request must be 'auto' or one of ${BACKEND_NAMES.map((name) => `'${name}'`).join(', ')}; got ${JSON.stringify(request)}.`);
+  }
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) {
+      throw new TypeError(`selectBackend: options.threads must be a whole number of at least 1; got ${JSON.stringify(options.threads)}.`);
+    }
+    if (request !== 'auto' && request !== 'wasm') {
+      throw new TypeError(`selectBackend: options.threads sets the wasm backend's threads; it does not apply to '${request}' (got threads ${options.threads}).`);
+    }
   }
   const current = platform();
   // Training needs TF.js's gradient functions, which its Node build leaves unregistered.
@@ -223,6 +287,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
           packageName: attempt.packageName,
           reason: `${candidate.describe(attempt.packageName ?? '')}; asked for by name`,
           skipped: [],
+          threads: await selectedThreads(candidate, current, options),
         };
       }
       reasons.push(attempt.reason);
@@ -242,6 +307,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
         packageName: attempt.packageName,
         reason: `${candidate.describe(attempt.packageName ?? '')}; the best available here`,
         skipped,
+        threads: await selectedThreads(candidate, current, options),
       };
     }
     skipped.push({ backend, reason: attempt.reason });

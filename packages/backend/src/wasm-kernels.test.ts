@@ -236,3 +236,24 @@ describe('wasm Identity and Cast', () => {
     tf.dispose([x, asInt, asBool, back]);
   });
 });
+
+describe('wasm LeakyRelu (x · step(x, α))', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm');
+  });
+
+  it('gives the bits of wasm’s own kernel (x < 0 ? α·x : x in float32), NaN, ±Infinity and ±0 included, and leaves no data behind', () => {
+    const special = [-3.5, -1e-30, -0, 0, 1e-30, 2.25, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -7e37, 1e38];
+    const x = tf.concat([tf.tensor1d(special), tf.reshape(createRandom(8).normal([4, 50]), [200])]);
+    const before = tf.memory().numDataBuffers;
+    const y = tf.leakyRelu(x, 0.2);
+    expect(tf.memory().numDataBuffers).toBe(before + 1);
+    const alpha = Math.fround(0.2);
+    // (The cpu kernel multiplies by 0.2 as a float64 and rounds once: its last bit can differ.)
+    const expected = Array.from(x.dataSync()).map((value) => (value < 0 ? Math.fround(alpha * value) : value));
+    const label = (list: number[]): (number | string)[] => list.map((value) => (Object.is(value, -0) ? '-0' : Number.isNaN(value) ? 'NaN' : value));
+    expect(label(Array.from(y.dataSync()))).toEqual(label(expected));
+    expect(label(Array.from(y.dataSync()).slice(2, 9))).toEqual(['-0', 0, Math.fround(1e-30), 2.25, 'NaN', Infinity, -Infinity]);
+    tf.dispose([x, y]);
+  });
+});

@@ -10,7 +10,7 @@ import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { provenance } from './provenance.js';
@@ -86,6 +86,8 @@ export interface TrainCommandFlags extends TrainFlags {
   readonly force?: boolean;
   /** False (`--no-plan`): every step through TF.js's engine. How a step runs, not what it computes: not in config.json. */
   readonly plan?: boolean;
+  /** `--threads`: the wasm backend's threads. How fast a step runs, not what it computes: not in config.json. */
+  readonly threads?: string;
 }
 
 /** Trains from a fresh or resumed run folder; returns the summary it wrote. */
@@ -96,8 +98,8 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (flags.resume === true) {
     if (flags.out === undefined) throw new FlagError('--resume needs --out, the run folder to continue.');
     run = resolve(io.cwd, flags.out);
-    const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force', 'plan'].includes(key));
-    if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
+    const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force', 'plan', 'threads'].includes(key));
+    if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps, --threads and --no-plan may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
     const saved = await readConfig(run);
     config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
     // Only whether it is there: the checkpoint is read once the backend is selected.
@@ -115,12 +117,14 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     }
   }
 
-  const selection = await selectBackend(config.backend);
+  const threads = threadsFlag(flags.threads, config.backend);
+  const selection = await selectBackend(config.backend, threads === undefined ? {} : { threads });
   // The trainer reads every loss term each step and stops on a non-finite one, so the
   // losses' own value checks (one device read per loss call) add time and nothing else.
   const valueChecks = valueChecksEnabled();
   setValueChecks(false);
-  io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend} (${selection.reason})`);
+  const threadsNote = selection.threads !== null && selection.threads > 1 ? `, ${selection.threads} threads` : '';
+  io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend}${threadsNote} (${selection.reason})`);
   if (config.preset !== null) {
     const networks = Array.isArray(config.recipeOptions.channels) ? `CNNs ${config.recipeOptions.channels.join(',')}` : `MLPs ${String(config.recipeOptions.layers)} × ${String(config.recipeOptions.units)}`;
     const paper = Array.isArray(config.recipeOptions.channels) ? `${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')}` : `${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}`;
@@ -134,7 +138,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (flags.resume !== true) {
     await rm(run, { recursive: true, force: true });
     await mkdir(run, { recursive: true });
-    config = { ...config, provenance: await provenance(selection.backend) };
+    config = { ...config, provenance: await provenance(selection.backend, selection.threads) };
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } else if (flags.steps !== undefined) {
     // The run now goes to the new step count: a later --resume, eval or sweep reads it from here.
@@ -164,7 +168,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
       process.removeListener('SIGTERM', onSignal);
     }
     if (flags.plan !== false) io.out(`  kernel plans: ${Object.entries(trainer.plans()).map(([name, status]) => `${name} ${status}`).join('; ')}`);
-    const summary = await finishRun(config, run, data, trainer, selection.backend);
+    const summary = await finishRun(config, run, data, trainer, selection.backend, selection.threads);
     for (const line of describeSummary(summary)) io.out(line);
     io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     return summary;
@@ -270,18 +274,18 @@ async function saveModel(trainer: Trainer, name: string, model: tfl.LayersModel,
 }
 
 /** evaluateRun, with the reference MNIST classifier of @gantry/metrics for MNIST runs. */
-async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string): Promise<RunSummary> {
+async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string, threads: number | null = null): Promise<RunSummary> {
   const reference = config.dataset === 'mnist' ? await loadReferenceClassifier() : undefined;
   try {
-    return { ...evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference), provenance: await provenance(backend) };
+    return { ...evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference), provenance: await provenance(backend, threads) };
   } finally {
     reference?.dispose();
   }
 }
 
-async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string): Promise<RunSummary> {
+async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string, threads: number | null): Promise<RunSummary> {
   for (const [name, model] of Object.entries(trainer.setup.networks)) await saveModel(trainer, name, model, `file://${join(run, 'models', name)}`);
-  const summary = await evaluateWithReference(config, trainer, data, backend);
+  const summary = await evaluateWithReference(config, trainer, data, backend, threads);
   await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
   if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer, summary.images);

@@ -144,6 +144,17 @@ function number(flag: string, value: string | undefined, fallback: number, range
   return parsed;
 }
 
+/**
+ * `--threads`: the wasm backend's XNNPACK threads (TF.js caps them at 4); undefined when not
+ * given. Like `--no-plan` it changes how fast a step runs, not what it computes.
+ */
+export function threadsFlag(value: string | undefined, backend: string): number | undefined {
+  if (value === undefined) return undefined;
+  const threads = number('threads', value, 1, { min: 1, max: 4, integer: true });
+  if (backend !== 'wasm' && backend !== 'auto') throw new FlagError(`--threads sets the wasm backend's threads; this run's backend is ${backend} (got --threads ${value}).`);
+  return threads;
+}
+
 function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if (!(choices as readonly string[]).includes(value)) throw new FlagError(`--${flag} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}.`);
   return value as T;

@@ -19,6 +19,8 @@ export interface Provenance {
   readonly tfjs: string;
   /** The backend the run used, and TF.js's flags as set for it. */
   readonly backend: string;
+  /** The wasm backend's threads (`--threads`); null for the other backends. */
+  readonly threads: number | null;
   readonly flags: Readonly<Record<string, unknown>>;
   /** `process.version`. */
   readonly node: string;
@@ -73,8 +75,8 @@ async function readCode(): Promise<Pick<Provenance, 'packages' | 'commit'>> {
   return { packages, commit: head === null ? null : `${head}${changes === null || changes === '' ? '' : '+dirty'}` };
 }
 
-/** The provenance of a run on `backend`, as this process sees it. */
-export async function provenance(backend: string): Promise<Provenance> {
+/** The provenance of a run on `backend` (with `threads` for wasm), as this process sees it. */
+export async function provenance(backend: string, threads: number | null = null): Promise<Provenance> {
   loadedCode ??= readCode();
   const { packages, commit } = await loadedCode;
   return {
@@ -82,6 +84,7 @@ export async function provenance(backend: string): Promise<Provenance> {
     commit,
     tfjs: tf.version_core,
     backend,
+    threads,
     flags: { ...tf.env().getFlags() },
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
