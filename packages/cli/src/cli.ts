@@ -35,6 +35,7 @@ export function program(io: Console): Command {
     .option('--recentre', 'VCAGAN: during the warm-up, take virtual labels from batch-re-centred Q(x) (CGPGAN code)')
     .option('--recentre-anneal-steps <n>', 'VCAGAN with --recentre: fade the re-centring out over n steps after the warm-up instead of at once (Gantry; default 0)')
     .option('--classifier <kind>', 'VCAGAN: integrated (the paper’s D*, default) or separate (its own network and optimizer, CGPGAN code)')
+    .option('--adversarial <loss>', 'the adversarial loss pair f_d, f_g of @gantry/losses: logistic (non-saturating, the default), minimax, hinge, wasserstein or least-squares')
     .option('--latent-dim <n>', 'd_z (default 16 for points, 128 for images)')
     .option('--categories <n>', 'd_c (default 8 for points, 16 for images)')
     .option('--probabilities <list>', 'a fixed P(C) for the baselines, e.g. 0.1,0.2,0.3,0.4 (InfoGAN’s optimal prior, Fig. 3 left)')

@@ -33,6 +33,7 @@ export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'gen
     typeof options.lambdaR2 === 'number' && options.lambdaR2 > 0 ? `R2 on generated data (${options.lambdaR2})` : '',
     typeof options.lambdaCregFake === 'number' && options.lambdaCregFake > 0 ? `the classifier penalty on generated data (${options.lambdaCregFake})` : '',
     options.classifier === 'separate' ? 'a separate classifier' : '',
+    typeof options.adversarial === 'string' && options.adversarial !== 'logistic' ? `the ${options.adversarial} adversarial loss` : '',
     typeof options.categories === 'number' ? `d_c = ${options.categories}` : '',
     config.generatorEma === null ? '' : `samples from an EMA (${config.generatorEma}) of the generator's weights`,
   ].filter(Boolean);

@@ -1,6 +1,7 @@
 import { BACKEND_NAMES, type BackendRequest } from '@gantry/backend';
 import { acgan, cagan, infoGan, vanillaGan } from '@gantry/baselines';
 import type { GaussianMixtureOptions } from '@gantry/datasets';
+import { ADVERSARIAL_LOSSES, type AdversarialLossName } from '@gantry/losses';
 import type { Recipe } from '@gantry/trainer';
 import { vcagan } from '@gantry/vcagan';
 import type { Provenance } from './provenance.js';
@@ -91,6 +92,7 @@ export interface TrainFlags {
   readonly recentre?: boolean;
   readonly recentreAnnealSteps?: string;
   readonly classifier?: string;
+  readonly adversarial?: string;
   readonly latentDim?: string;
   readonly categories?: string;
   readonly probabilities?: string;
@@ -208,6 +210,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     throw new FlagError('--recentre-anneal-steps fades out the re-centring of --recentre: give --recentre (and --warmup-steps) too.');
   }
   if (flags.classifier !== undefined) recipeOptions.classifier = oneOf('classifier', flags.classifier, ['integrated', 'separate']);
+  if (flags.adversarial !== undefined) recipeOptions.adversarial = oneOf('adversarial', flags.adversarial, Object.keys(ADVERSARIAL_LOSSES) as AdversarialLossName[]);
   optional('latent-dim', 'latentDim', flags.latentDim, { min: 1, integer: true });
   optional('categories', 'categories', flags.categories, { min: 1, integer: true });
   if (flags.probabilities !== undefined) {
