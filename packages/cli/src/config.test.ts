@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, trainConfig } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, threadsFlag, trainConfig } from './config.js';
 
 const resolvePath = (path: string): string => `/abs/${path}`;
 
@@ -30,6 +30,20 @@ describe('trainConfig presets', () => {
     for (const bad of ['creg=0', 'discriminator.creg=-1', 'discriminator.creg=x', 'discriminator.creg', '']) {
       expect(() => trainConfig({ weights: bad }, resolvePath)).toThrow(`--weights must be comma-separated phase.term=weight entries with weights >= 0 (e.g. discriminator.creg=0,discriminator.r1=0), got ${JSON.stringify(bad)}.`);
     }
+  });
+
+  it('--adversarial: a loss pair of @gantry/losses by name, recorded in recipeOptions; anything else refused in one line', () => {
+    expect(trainConfig({ adversarial: 'hinge' }, resolvePath).recipeOptions.adversarial).toBe('hinge');
+    expect(trainConfig({}, resolvePath).recipeOptions).not.toHaveProperty('adversarial');
+    expect(() => trainConfig({ adversarial: 'Hinge' }, resolvePath)).toThrow('--adversarial must be one of logistic, minimax, hinge, wasserstein, least-squares, got "Hinge".');
+  });
+
+  it('--threads: 1 to 4, for wasm or auto only', () => {
+    expect(threadsFlag(undefined, 'cpu')).toBeUndefined();
+    expect(threadsFlag('2', 'auto')).toBe(2);
+    expect(threadsFlag('4', 'wasm')).toBe(4);
+    expect(() => threadsFlag('5', 'wasm')).toThrow('--threads must be an integer >= 1 and <= 4, got "5".');
+    expect(() => threadsFlag('1', 'tensorflow')).toThrow("--threads sets the wasm backend's threads; this run's backend is tensorflow (got --threads 1).");
   });
 
   it('refuses a network flag that does not fit the data, and bad channels, in one line', () => {
