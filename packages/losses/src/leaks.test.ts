@@ -77,22 +77,25 @@ describe.each(TESTED_BACKENDS)('no tensor leaks on %s', (backend) => {
     const x = random.normal([8, 2]);
     const w = tf.variable(random.normal([2, 4]), true, `leak-w-${backend}`);
     const before = tf.memory().numTensors;
+    // No tf.tidy around the step: it would dispose whatever a loss left behind and hide it.
     for (let i = 0; i < 100; i++) {
-      tf.tidy(() => {
-        const { value, grads } = tf.variableGrads(
-          () =>
-            weighted(
-              {
-                r1: r1Penalty({ discriminator: (input) => tf.sum(tf.tanh(tf.matMul(input, w)), -1), real: x }),
-                creg: classifierGradientPenalty({ classifier: (input) => tf.matMul(input, w), real: x }),
-              },
-              { r1: 1, creg: 10 },
-            ),
-          [w],
-        );
-        // Read, as a training step does, and let the tidy dispose them.
-        return [value, ...Object.values(grads)].map((tensor) => tensor.dataSync()[0]);
-      });
+      const started = tf.memory().numTensors;
+      const { value, grads } = tf.variableGrads(
+        () =>
+          weighted(
+            {
+              r1: r1Penalty({ discriminator: (input) => tf.sum(tf.tanh(tf.matMul(input, w)), -1), real: x }),
+              creg: classifierGradientPenalty({ classifier: (input) => tf.matMul(input, w), real: x }),
+            },
+            { r1: 1, creg: 10 },
+          ),
+        [w],
+      );
+      // Read, as a training step does, then dispose what the step returned.
+      [value, ...Object.values(grads)].forEach((tensor) => tensor.dataSync());
+      tf.dispose([value, ...Object.values(grads)]);
+      const extra = tf.memory().numTensors - started;
+      if (extra > 0) throw new Error(`a training step leaked ${extra} tensor(s) on call ${i + 1}`);
     }
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w]);

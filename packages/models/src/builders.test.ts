@@ -132,6 +132,30 @@ describe('builders with the paper’s defaults', () => {
     g.dispose();
   });
 
+  it('puts leaky ReLU 0.2 (Section 4.1) after every hidden layer of every builder, and honours leakyAlpha', () => {
+    const slopes = (model: { layers: { getClassName(): string; getConfig(): Record<string, unknown> }[] }): unknown[] =>
+      model.layers.filter((layer) => layer.getClassName() === 'LeakyReLU').map((layer) => layer.getConfig()['alpha']);
+    const mlp = { kind: 'mlp', units: 8, layers: 3 } as const;
+    const cnn = { kind: 'cnn', channels: [4, 8] } as const;
+    const models = [
+      integratedDiscriminator({ inputShape: [2], categories: 3, trunk: mlp }),
+      integratedDiscriminator({ inputShape: [28, 28, 1], categories: 3, trunk: cnn }),
+      discriminator({ inputShape: [2], trunk: mlp }),
+      classifier({ inputShape: [2], categories: 3, trunk: mlp }),
+      mlpGenerator({ inputDim: 5, outputDim: 2, units: 8, layers: 3 }),
+      cnnGenerator({ inputDim: 5, outputShape: [28, 28, 1], channels: [8, 4] }),
+    ];
+    expect(models.map(slopes)).toEqual([[0.2, 0.2, 0.2], [0.2, 0.2], [0.2, 0.2, 0.2], [0.2, 0.2, 0.2], [0.2, 0.2, 0.2], [0.2, 0.2]]);
+    // The slope acts: on a negative pre-activation the layer passes 0.2 of it.
+    const layer = models[0]?.layers.find((candidate) => candidate.getClassName() === 'LeakyReLU') as unknown as { apply(x: tf.Tensor): tf.Tensor };
+    const out = layer.apply(tf.tensor1d([-5, 3]));
+    expect(Array.from(out.dataSync())).toEqual([Math.fround(-1), 3]);
+    const custom = mlpGenerator({ inputDim: 5, outputDim: 2, units: 8, layers: 2, leakyAlpha: 0.1 });
+    expect(slopes(custom)).toEqual([0.1, 0.1]);
+    tf.dispose(out);
+    for (const model of [...models, custom]) model.dispose();
+  });
+
   it('leaves no tensor behind when applied 100 times', () => {
     const d = integratedDiscriminator({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 8, layers: 2 } });
     const x = createRandom(1).normal([4, 2]);
