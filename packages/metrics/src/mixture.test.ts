@@ -41,6 +41,26 @@ describe('evaluateMixture', () => {
     expect(result.modesCovered).toBe(1);
   });
 
+  it('modesCovered counts components with at least 1% of all samples high quality; sampleTotalVariation compares their shares with the truth', () => {
+    // 200 samples on four centers (std 1, radius 3): 100 on (0, 0), 60 on (10, 0), 1 on (0, 10)
+    // (0.5% of the samples: not covered), 2 on (10, 10) (1%: covered), and 37 at (5, 5), 7.07
+    // from every center: low quality.
+    const at = (point: number[], count: number): number[] => Array.from({ length: count }, () => point).flat();
+    const samples = [...at([0, 0], 100), ...at([10, 0], 60), ...at([0, 10], 1), ...at([10, 10], 2), ...at([5, 5], 37)];
+    const four = [[0, 0], [10, 0], [0, 10], [10, 10]];
+    const result = evaluateMixture({ samples, sampleCategories: new Array<number>(200).fill(0), prior: [1], centers: four, probabilities: [0.4, 0.3, 0.2, 0.1], std: 1 });
+    expect(result.coveredComponents).toEqual([0, 1, 3]);
+    expect(result.modesCovered).toBe(3);
+    expect(result.highQualityFraction).toBe(163 / 200);
+    expect(result.sampleFrequencies).toEqual([100 / 163, 60 / 163, 1 / 163, 2 / 163]);
+    // ½(|0.61350 − 0.4| + |0.36810 − 0.3| + |0.00613 − 0.2| + |0.01227 − 0.1|) = ½ · 0.56319
+    expect(result.sampleTotalVariation).toBeCloseTo(0.281595, 5);
+    // Coverage is a share of all 200 samples, not of the 163 high-quality ones: at 0.5% the single
+    // sample on (0, 10) counts, at 0.55% it does not (1/163 = 0.61% would).
+    const covered = (coverage: number): number => evaluateMixture({ samples, sampleCategories: new Array<number>(200).fill(0), prior: [1], centers: four, probabilities: [0.4, 0.3, 0.2, 0.1], std: 1, coverage }).modesCovered;
+    expect([covered(0.005), covered(0.0055)]).toEqual([4, 3]);
+  });
+
   it('names bad input', () => {
     expect(invalidArgumentMessage(() => evaluateMixture({ samples: [0, 0, 1], sampleCategories: [0, 1], prior: [1], centers: CENTERS, probabilities: [0.5, 0.5], std: 1 }))).toBe(
       'evaluateMixture: input.samples must be 2 × 2 = 4 values, got 3.',
