@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -55,6 +55,16 @@ describe('save and load through file:// in Node (no tfjs-node)', () => {
     tf.dispose([z, a, b]);
     g.dispose();
     loaded.dispose();
+  });
+
+  it('writes model.json last: when the weights cannot be written, no model.json is left to point at them', async () => {
+    const g = cnnGenerator({ inputDim: 6, outputShape: [8, 8, 1], channels: [8, 4], seed: 1 });
+    const folder = join(directory, 'blocked');
+    // A folder where weights.bin should go: renaming the written weights onto it fails.
+    await mkdir(join(folder, 'weights.bin'), { recursive: true });
+    await expect(g.save(`file://${folder}`)).rejects.toThrow();
+    expect((await readdir(folder)).filter((name) => name.startsWith('model'))).toEqual([]);
+    g.dispose();
   });
 
   it('refuses weights whose size disagrees with model.json, and a model.json that is not JSON, in one clear line', async () => {
