@@ -15,10 +15,11 @@ const { values } = parseArgs({
     units: { type: 'string', default: '128' },
     steps: { type: 'string', default: '20' },
     top: { type: 'string', default: '15' },
+    threads: { type: 'string' },
   },
 });
 setValueChecks(false);
-await selectBackend(values.backend);
+await selectBackend(values.backend, values.threads === undefined ? {} : { threads: Number(values.threads) });
 if (!['gaussian', 'mnist'].includes(values.case)) throw new Error(`--case must be gaussian or mnist, got ${values.case}`);
 const mnist = values.case === 'mnist';
 const trainer = mnist ? mnistTrainer() : gaussianTrainer(Number(values.units));
