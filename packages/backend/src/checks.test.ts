@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { expectFinite, expectNumber, expectProbabilityRows, expectTensor, InvalidArgumentError, setValueChecks, valueChecksEnabled } from './index.node.js';
-import { useBackend } from './testing.js';
+import { countDeviceReads, useBackend } from './testing.js';
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -57,25 +57,10 @@ describe('expectFinite', () => {
   it('checks any number of tensors with one device read, and reads the bad one again only to describe it', () => {
     setValueChecks(true);
     const tensors = { a: tf.ones([2, 2]), b: tf.zeros([5]), c: tf.scalar(3), d: tf.ones([1, 1, 4]) };
-    const engine = tf.engine();
-    const readSync = engine.readSync.bind(engine);
-    let reads = 0;
-    engine.readSync = (dataId) => {
-      reads += 1;
-      return readSync(dataId);
-    };
-    try {
-      expectFinite('f', tensors);
-      expect(reads).toBe(1);
-      reads = 0;
-      const bad = tf.tensor1d([1, Number.NaN]);
-      expect(() => expectFinite('f', { ...tensors, bad })).toThrow(/f: bad must be finite/);
-      expect(reads).toBe(2);
-      bad.dispose();
-    } finally {
-      engine.readSync = readSync;
-    }
-    tf.dispose(Object.values(tensors));
+    expect(countDeviceReads(() => expectFinite('f', tensors))).toBe(1);
+    const bad = tf.tensor1d([1, Number.NaN]);
+    expect(countDeviceReads(() => expect(() => expectFinite('f', { ...tensors, bad })).toThrow(/f: bad must be finite/))).toBe(2);
+    tf.dispose([...Object.values(tensors), bad]);
   });
 
   it('leaves no tensor behind', () => {

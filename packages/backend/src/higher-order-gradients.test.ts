@@ -293,10 +293,10 @@ describe('enableHigherOrderGradients', () => {
     const loss = (): tf.Scalar => tf.mean(tf.logSoftmax(tf.tanh(tf.leakyRelu(tf.matMul(x, w), 0.2)))) as tf.Scalar;
     disableHigherOrderGradients();
     const plain = tf.variableGrads(loss, [w]).grads['first-order/w']?.dataSync();
-    const plainInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.range(0, 28).reshape([7, 4]))))(x).dataSync();
+    const plainInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.reshape(tf.range(0, 28), [7, 4]))))(x).dataSync();
     enableHigherOrderGradients();
     const fixed = tf.variableGrads(loss, [w]).grads['first-order/w']?.dataSync();
-    const fixedInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.range(0, 28).reshape([7, 4]))))(x).dataSync();
+    const fixedInput = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(input, 0.2), tf.reshape(tf.range(0, 28), [7, 4]))))(x).dataSync();
     expect(Array.from(fixed ?? [])).toEqual(Array.from(plain ?? [0]));
     expect(plain?.length).toBe(20);
     expect(Array.from(fixedInput).map((value) => Object.is(value, -0) ? '-0' : value)).toEqual(Array.from(plainInput).map((value) => Object.is(value, -0) ? '-0' : value));

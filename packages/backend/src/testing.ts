@@ -33,3 +33,24 @@ export function invalidArgumentMessage(run: () => unknown): string {
   }
   throw new Error('expected an InvalidArgumentError, but nothing was thrown');
 }
+
+/**
+ * Runs `run` and returns how many times it read tensor data from the device: the engine's
+ * `readSync`, which `Tensor.dataSync()` goes through. A cpu kernel's own access to its inputs
+ * is not a device read and is not counted.
+ */
+export function countDeviceReads(run: () => void): number {
+  const engine = tf.engine();
+  const readSync = engine.readSync.bind(engine);
+  let reads = 0;
+  engine.readSync = (dataId) => {
+    reads += 1;
+    return readSync(dataId);
+  };
+  try {
+    run();
+  } finally {
+    engine.readSync = readSync;
+  }
+  return reads;
+}
