@@ -205,7 +205,7 @@ describe('gantry', () => {
     expect((await gantry(cwd, 'train', '--resume', '--out', 'runs/fresh')).err).toBe(
       `gantry: --resume: ${noCheckpoint} holds no checkpoint (checkpoints/latest.json is missing); start it again without --resume.\n`,
     );
-    expect((await gantry(cwd, 'train', '--resume', '--out', 'runs/a', '--seed', '3')).err).toBe('gantry: --resume continues the run as its config.json says; only --steps may change (got --seed).\n');
+    expect((await gantry(cwd, 'train', '--resume', '--out', 'runs/a', '--seed', '3')).err).toBe('gantry: --resume continues the run as its config.json says; only --steps, --threads and --no-plan may change (got --seed).\n');
     expect((await gantry(cwd, 'eval', '--run', 'nowhere')).err).toBe(`gantry: ${join(cwd, 'nowhere')} is not a Gantry run folder: it has no config.json.\n`);
     expect((await gantry(cwd, 'sample', '--run', 'runs/a', '--out', 's.gif')).err).toBe('gantry: --out must be a file ending in .svg or .png, got "s.gif".\n');
     await writeFile(join(cwd, 'unlabelled.csv'), 'x,y\n0,1\n1,0\n2,2\n');
