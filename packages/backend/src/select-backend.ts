@@ -198,7 +198,11 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     if (wasmStarted()) {
       if (wasm.getThreadsCount() !== threads) return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
     } else {
-      release = current.prepareWasmThreads?.(wasm, threads) ?? (wasm.setThreadsCount(threads), release);
+      try {
+        release = current.prepareWasmThreads?.(wasm, threads) ?? (wasm.setThreadsCount(threads), release);
+      } catch (error) {
+        return { ok: false, reason: `preparing ${threads} threads failed: ${describeError(error)}`, packages: [] };
+      }
     }
   }
   let initialised: boolean;

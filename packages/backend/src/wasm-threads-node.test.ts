@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { BackendUnavailableError, selectBackend } from './index.node.js';
+import { installPlatform, platform } from './platform.js';
 
 const built = fileURLToPath(new URL('../dist/index.node.js', import.meta.url));
 
@@ -56,6 +57,25 @@ describe('wasm threads in Node', () => {
     await expect(selectBackend('wasm', { threads: 0 })).rejects.toThrow(/options\.threads must be a whole number of at least 1; got 0\./);
     await expect(selectBackend('wasm', { threads: 1.5 })).rejects.toThrow(/got 1\.5\./);
     await expect(selectBackend('cpu', { threads: 2 })).rejects.toThrow(/options\.threads sets the wasm backend's threads; it does not apply to 'cpu'/);
+  });
+
+  it('report a failure to prepare the threads as the backend being unavailable, and leave the active backend alone', async () => {
+    await selectBackend('cpu');
+    const node = platform();
+    installPlatform({
+      ...node,
+      prepareWasmThreads: () => {
+        throw new Error('no wasm-out/tfjs-backend-wasm-threaded-simd.worker.js here');
+      },
+    });
+    try {
+      const attempt = selectBackend('wasm', { threads: 2 });
+      await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
+      await expect(attempt).rejects.toThrow(/preparing 2 threads failed: no wasm-out\/tfjs-backend-wasm-threaded-simd\.worker\.js here/);
+    } finally {
+      installPlatform(node);
+    }
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   it('say so when the wasm backend already runs with another count', async () => {
