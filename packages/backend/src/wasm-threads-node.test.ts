@@ -35,7 +35,8 @@ console.log(JSON.stringify({ threads: selection.threads, digest: hash.digest('he
 
 function run(threads: string): { threads: number; digest: string } {
   // No process.exit in the child: it must end by itself, with the pool's workers idle.
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', child, built, threads], { encoding: 'utf8', timeout: 90_000 });
+  // From the package's folder, where '@tensorflow/tfjs-core' resolves, whatever vitest's cwd.
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', child, built, threads], { cwd: fileURLToPath(new URL('..', import.meta.url)), encoding: 'utf8', timeout: 90_000 });
   expect(result.error, result.stderr).toBeUndefined();
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as { threads: number; digest: string };
