@@ -148,7 +148,7 @@ function isBackendName(value: string): value is BackendName {
 }
 
 type Attempt =
-  | { ok: true; packageName: string | null }
+  | { ok: true; packageName: string | null; threads: number | null }
   | { ok: false; reason: string; packages: readonly string[] };
 
 async function tryCandidate(candidate: BackendCandidate, current: Platform, options: SelectBackendOptions): Promise<Attempt> {
@@ -217,7 +217,9 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
   if (wasm !== undefined && threads !== undefined && wasm.getThreadsCount() !== threads) {
     return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
   }
-  return { ok: true, packageName };
+  if (candidate.name !== 'wasm') return { ok: true, packageName, threads: null };
+  wasm ??= await wasmModule(importModule, packageName);
+  return { ok: true, packageName, threads: wasm?.getThreadsCount() ?? null };
 }
 
 function threadsMismatch(actual: number, asked: number): string {
@@ -236,13 +238,6 @@ async function wasmModule(importModule: ((specifier: string) => Promise<unknown>
   if (importModule === undefined) return undefined;
   const loaded = (await importModule(packageName ?? '@tensorflow/tfjs-backend-wasm')) as Partial<WasmModule>;
   return typeof loaded.setThreadsCount === 'function' && typeof loaded.getThreadsCount === 'function' ? (loaded as WasmModule) : undefined;
-}
-
-/** The backend's thread count for the selection report. */
-async function selectedThreads(candidate: BackendCandidate, current: Platform, options: SelectBackendOptions): Promise<number | null> {
-  if (candidate.name !== 'wasm') return null;
-  const wasm = await wasmModule(options.importModule ?? current.importModule, null);
-  return wasm?.getThreadsCount() ?? null;
 }
 
 /**
@@ -291,7 +286,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
           packageName: attempt.packageName,
           reason: `${candidate.describe(attempt.packageName ?? '')}; asked for by name`,
           skipped: [],
-          threads: await selectedThreads(candidate, current, options),
+          threads: attempt.threads,
         };
       }
       reasons.push(attempt.reason);
@@ -311,7 +306,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
         packageName: attempt.packageName,
         reason: `${candidate.describe(attempt.packageName ?? '')}; the best available here`,
         skipped,
-        threads: await selectedThreads(candidate, current, options),
+        threads: attempt.threads,
       };
     }
     skipped.push({ backend, reason: attempt.reason });
