@@ -24,7 +24,7 @@ try {
   for (const file of pending) {
     const front = /^---\n([\s\S]*?)\n---/.exec(await readFile(join(clone, '.changeset', file), 'utf8'))?.[1] ?? '';
     for (const [, name, bump] of front.matchAll(/^['"]?([^'":]+)['"]?:\s*(patch|minor|major)\s*$/gm)) {
-      if (order.indexOf(bump) > order.indexOf(bumps[name] ?? 'patch') || bumps[name] === undefined) bumps[name] = bump;
+      if (bumps[name] === undefined || order.indexOf(bump) > order.indexOf(bumps[name])) bumps[name] = bump;
     }
   }
   const before = {};
