@@ -8,12 +8,10 @@
 // case, from this one run (--torch off skips it; --torch-threads 1,2 runs it per count).
 // --wasm-threads N starts the wasm backend with N XNNPACK threads (selectBackend's
 // options.threads); PyTorch then runs with N threads too unless --torch-threads says otherwise.
-import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, setValueChecks } from '@gantry/backend';
+import { findTorchPython, torchSteps } from './torch.mjs';
 import { disposeTrainer, gaussianTrainer, mnistTrainer } from './trainers.mjs';
 
 const { values } = parseArgs({
@@ -149,30 +147,6 @@ async function timeSteps(name, step, throughput, report, knownFlops) {
     `  ${(flops / 1e6).toFixed(0).padStart(6)} MFLOP/step  efficiency ${efficiency.toFixed(2)}  peak ${(peak / 2 ** 20).toFixed(0)} MiB`;
 }
 
-// OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for PyTorch alone: set as on this
-// machine's image, they make OpenBLAS pick slow kernels.
-const torchEnv = { ...process.env };
-delete torchEnv.OPENBLAS_CORETYPE;
-delete torchEnv.OPENBLAS_L2_SIZE;
-// From the temporary folder: here, `import torch` would find this folder's torch/.
-const torchCwd = tmpdir();
-
-/** The first Python that imports torch (Debian's python3-torch is for /usr/bin/python3, which may not be the python3 on PATH), or a reason. */
-function findTorchPython() {
-  const candidates = [...new Set([values.python, 'python3', '/usr/bin/python3'])];
-  const python = candidates.find((candidate) => spawnSync(candidate, ['-c', 'import torch.nn'], { env: torchEnv, cwd: torchCwd, stdio: 'ignore' }).status === 0);
-  return python === undefined ? { missing: `no 'import torch' in ${candidates.join(' or ')}` } : { python };
-}
-
-/** The same steps in PyTorch (benchmarks/torch/vcagan_step.py) with `threads` threads: one JSON line per case. */
-function torchSteps(python, threads) {
-  const script = fileURLToPath(new URL('torch/vcagan_step.py', import.meta.url));
-  const args = [script, '--threads', String(threads), '--steps', String(minimumSteps), '--max-seconds', String(maxSeconds), ...(values.only === '' ? [] : ['--only', values.only])];
-  const run = spawnSync(python, args, { env: torchEnv, cwd: torchCwd, encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (run.status !== 0) return { missing: `vcagan_step.py exited with ${run.status}: ${run.stderr.trim().split('\n').at(-1)}` };
-  return { cases: run.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) };
-}
-
 setValueChecks(false);
 /** ms/step by backend and case, for the PyTorch ratios. */
 const results = {};
@@ -231,11 +205,11 @@ for (const backend of values.backends.split(',')) {
   }
 }
 
-const found = values.torch === 'off' ? undefined : findTorchPython();
+const found = values.torch === 'off' ? undefined : findTorchPython(values.python);
 if (found?.missing !== undefined) console.log(`PyTorch: not available here (${found.missing}); docs/benchmarks.md says how to install it`);
 if (found?.python !== undefined) {
   for (const threads of (values['torch-threads'] ?? values['wasm-threads']).split(',').map(Number)) {
-    const torch = torchSteps(found.python, threads);
+    const torch = torchSteps(found.python, { threads, steps: minimumSteps, maxSeconds, only: values.only });
     if (torch.missing !== undefined) {
       console.log(`PyTorch: ${torch.missing}`);
       break;

@@ -17,6 +17,11 @@ const CONFIGS: readonly Config[] = [
   { input: [3, 9, 7, 1], filter: [3, 2, 1, 2], strides: [2, 1], pad: 'valid' },
   { input: [1, 6, 6, 4], filter: [5, 5, 4, 3], strides: 1, pad: 2 },
   { input: [2, 28, 28, 1], filter: [4, 4, 1, 8], strides: 2, pad: 'same' },
+  // Fewer patch entries than output channels: im2col and one product (filter), and one
+  // product before wasm's own kernel (input, one channel).
+  { input: [2, 28, 28, 1], filter: [4, 4, 1, 32], strides: 2, pad: 'same' },
+  { input: [3, 9, 7, 1], filter: [3, 2, 1, 8], strides: [2, 1], pad: 'valid' },
+  { input: [2, 10, 10, 2], filter: [2, 2, 2, 9], strides: 2, pad: [[0, 0], [1, 0], [0, 1], [0, 0]] },
   // The last row and column are read by no output: the correlation is cropped to the filter.
   { input: [2, 10, 10, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
 ];

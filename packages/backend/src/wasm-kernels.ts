@@ -35,16 +35,40 @@ export function conv2dFilterGradient(
       `Conv2DBackpropFilter (wasm): dy must have shape [${batch}, ${info.outHeight}, ${info.outWidth}, ${outChannels}], got [${dy.shape.join(', ')}].`,
     );
   }
+  const [, , inChannels] = filterShape;
+  if (filterHeight * filterWidth * inChannels <= outChannels) {
+    // Few patch entries (MNIST's first layer: 16): the correlation below would run on a
+    // batch of inChannels with a 4×4 output, which XNNPACK cannot spread (6.6 ms for a
+    // 64×28×28×1 input); patches and one product take 1.1 ms.
+    return tf.tidy(() => {
+      const patches = tf.reshape(tf.conv2d(x, oneHotTaps(filterHeight, filterWidth, inChannels), strides, pad, 'NHWC', 1, dimRoundingMode), [-1, filterHeight * filterWidth * inChannels]);
+      return tf.reshape(tf.matMul(patches, tf.reshape(dy, [-1, outChannels]), true, false), filterShape);
+    });
+  }
   return tf.tidy(() => {
     const { top, bottom, left, right } = info.padInfo;
-    const padded = top + bottom + left + right === 0 ? x : tf.pad(x, [[0, 0], [top, bottom], [left, right], [0, 0]]);
-    const correlation = tf.conv2d(tf.transpose(padded, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, 'valid', 'NHWC', pair(strides));
+    // The convolution pads (XNNPACK reads zeros for rows outside the input), so the transpose
+    // moves only the unpadded input: a PadV2 before it cost as much again on MNIST's layers.
+    const explicit: tf.Conv2DBackpropFilterAttrs['pad'] = [[0, 0], [top, bottom], [left, right], [0, 0]];
+    const correlation = tf.conv2d(tf.transpose(x, [3, 1, 2, 0]), tf.transpose(dy, [1, 2, 0, 3]), 1, explicit, 'NHWC', pair(strides));
     // Rows or columns of the input that no output reads (a 'valid' convolution whose stride
     // does not divide the input) make the correlation larger than the filter.
     const [, height, width] = correlation.shape;
     const cropped = height === filterHeight && width === filterWidth ? correlation : tf.slice(correlation, [0, 0, 0, 0], [-1, filterHeight, filterWidth, -1]);
     return tf.transpose(cropped, [1, 2, 0, 3]);
   });
+}
+
+/**
+ * The filter [kh, kw, c, kh·kw·c] with a 1 at [i, j, c', (i·kw + j)·c + c'] and 0 elsewhere:
+ * convolving with it lays out each output position's patch (im2col), and its transposed
+ * convolution adds patches back into place (col2im).
+ */
+function oneHotTaps(filterHeight: number, filterWidth: number, inChannels: number): tf.Tensor4D {
+  const size = filterHeight * filterWidth * inChannels;
+  const values = new Float32Array(size * size);
+  for (let k = 0; k < size; k++) values[k * size + k] = 1;
+  return tf.tensor4d(values, [filterHeight, filterWidth, inChannels, size]);
 }
 
 /** One phase along one axis: its taps of the filter, last first, and the padding of dy. */
@@ -113,10 +137,10 @@ export function conv2dInputGradient(
   const columns = Math.ceil(width / strideWidth);
   const weights = filter.dataSync() as Float32Array;
   return tf.tidy(() => {
-    const phase = (rowPhase: AxisPhase, columnPhase: AxisPhase): tf.Tensor4D => {
+    const phase = (rowPhase: AxisPhase, columnPhase: AxisPhase): tf.Tensor4D | undefined => {
       const tapsHigh = rowPhase.taps.length;
       const tapsWide = columnPhase.taps.length;
-      if (tapsHigh === 0 || tapsWide === 0) return tf.zeros([batch, rows, columns, inChannels]);
+      if (tapsHigh === 0 || tapsWide === 0) return undefined;
       // [tapsHigh, tapsWide, out, in]: the taps, flipped, with the channel axes swapped.
       const taps = new Float32Array(tapsHigh * tapsWide * outChannels * inChannels);
       let index = 0;
@@ -129,19 +153,19 @@ export function conv2dInputGradient(
         }
       }
       const kernel = tf.tensor4d(taps, [tapsHigh, tapsWide, outChannels, inChannels]);
-      let padded: tf.Tensor4D = dy;
       const [top, bottom, left, right] = [rowPhase.before, rowPhase.after, columnPhase.before, columnPhase.after];
-      if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-        padded = tf.pad(dy, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
-      }
       // Rows of dy that no output of this phase reads (rare: large padding or a 'valid' tail).
-      if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-        padded = tf.slice(padded, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [batch, rows + tapsHigh - 1, columns + tapsWide - 1, outChannels]);
-      }
-      return tf.conv2d(padded, kernel, 1, 'valid');
+      const cropped =
+        top < 0 || bottom < 0 || left < 0 || right < 0
+          ? tf.slice(dy, [0, Math.max(-top, 0), Math.max(-left, 0), 0], [batch, dy.shape[1] - Math.max(-top, 0) - Math.max(-bottom, 0), dy.shape[2] - Math.max(-left, 0) - Math.max(-right, 0), outChannels])
+          : dy;
+      // Padding by the convolution itself rather than a PadV2 of dy: 20 pads of 0.2 ms each
+      // in an MNIST step.
+      const explicit: tf.Conv2DBackpropInputAttrs['pad'] = [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]];
+      return tf.conv2d(cropped, kernel, 1, explicit);
     };
     const interleavedRows: tf.Tensor4D[] = rowPhases.map((rowPhase) => {
-      const phases = columnPhases.map((columnPhase) => phase(rowPhase, columnPhase));
+      const phases = columnPhases.map((columnPhase) => phase(rowPhase, columnPhase) ?? tf.zeros([batch, rows, columns, inChannels]));
       // [b, rows, columns, phase, c] read row-major is [b, rows, columns·s', c], interleaved.
       return strideWidth === 1 ? (phases[0] as tf.Tensor4D) : tf.reshape(tf.stack(phases, 3), [batch, rows, columns * strideWidth, inChannels]);
     });
@@ -170,7 +194,20 @@ function registerPhasedInputGradient(): void {
       const { dy, filter } = args.inputs as unknown as { dy: tf.Tensor4D; filter: tf.Tensor4D };
       const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
       const channels = inputShape[3] as number;
-      if (dataFormat !== 'NHWC' || channels < PHASED_INPUT_GRADIENT_MIN_CHANNELS) return originalFunc(args);
+      if (dataFormat !== 'NHWC') return originalFunc(args);
+      if (channels < PHASED_INPUT_GRADIENT_MIN_CHANNELS) {
+        const [filterHeight, filterWidth, , outChannels] = filter.shape;
+        const taps = filterHeight * filterWidth * channels;
+        if (taps >= outChannels) return originalFunc(args);
+        // wasm's own kernel is a loop whose time grows with dy's channels: one product brings
+        // them down to the patch size first (MNIST's generator output, 64 → 16: 4.0 → 1.3 ms),
+        // and its col2im comes back here with taps = outChannels, so to wasm's own kernel.
+        return tf.tidy(() => {
+          const columns = tf.matMul(tf.reshape(dy, [-1, outChannels]), tf.reshape(filter, [taps, outChannels]), false, true);
+          const [batch, outHeight, outWidth] = dy.shape;
+          return tf.conv2dTranspose(tf.reshape(columns, [batch, outHeight, outWidth, taps]) as tf.Tensor4D, oneHotTaps(filterHeight, filterWidth, channels), inputShape as [number, number, number, number], strides, pad, dimRoundingMode);
+        });
+      }
       return conv2dInputGradient(dy, filter, inputShape as [number, number, number, number], strides, pad, dimRoundingMode);
     },
   });
