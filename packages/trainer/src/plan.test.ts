@@ -51,6 +51,37 @@ describe('recordPlan on cpu', () => {
     tf.dispose([w, x1, y1, x2, y2]);
   });
 
+  it('records no kernel for a reshape, which shares its input’s data, and replays the readers with their shapes', () => {
+    const w = tf.variable(tf.tensor1d([0.5, -1, 2, 0.25, 3, -0.75]));
+    // Reshapes of an input, of a variable and of a kernel's output, and one returned.
+    const reshaping = ([x]: readonly tf.Tensor[]): tf.Tensor[] => {
+      const grid = tf.reshape(x as tf.Tensor, [2, 3]);
+      const weights = tf.reshape(w, [3, 2]);
+      const product = tf.matMul(grid as tf.Tensor2D, weights as tf.Tensor2D);
+      const flat = tf.reshape(product, [4]);
+      return [tf.mul(flat, tf.reshape(tf.exp(product), [4])), tf.reshape(flat, [2, 2])];
+    };
+    const x1 = tf.tensor1d([1, 2, 3, 4, 5, 6]);
+    const { outputs, plan, refused } = recordPlan(reshaping, [x1], [w]);
+    expect(refused).toBeNull();
+    // MatMul, Exp, Multiply: the five reshapes are not replayed.
+    expect(plan?.kernels).toBe(3);
+    tf.dispose(outputs);
+    w.assign(tf.tensor1d([1, 0.5, -2, 4, 0.125, -1]));
+    const x2 = tf.tensor1d([-1, 0.5, 2, -3, 1.5, 0.25]);
+    const before = tf.memory().numTensors;
+    const dataIds = tf.backend().numDataIds();
+    const eager = tf.tidy(() => reshaping([x2]).map((tensor) => tf.keep(tensor.clone())));
+    const replayed = (plan as NonNullable<typeof plan>).run([x2]);
+    expect(replayed.map((tensor) => tensor.shape)).toEqual([[4], [2, 2]]);
+    replayed.forEach((tensor, index) => expect(Array.from(tensor.dataSync())).toEqual(Array.from((eager[index] as tf.Tensor).dataSync())));
+    tf.dispose([...eager, ...replayed]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.backend().numDataIds()).toBe(dataIds);
+    plan?.dispose();
+    tf.dispose([w, x1, x2]);
+  });
+
   it('refuses a function that reads values while it runs, and says why', () => {
     const x = tf.tensor1d([1, -2, 3]);
     const { outputs, plan, refused } = recordPlan(([input]) => [(input as tf.Tensor).dataSync()[0] as number > 0 ? tf.relu(input as tf.Tensor) : tf.neg(input as tf.Tensor)], [x], []);
