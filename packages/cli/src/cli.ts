@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DATASETS, PRESETS, RECIPES } from './config.js';
 import { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
 import { describeError, EXIT_CODES } from './errors.js';
@@ -64,6 +64,14 @@ export function program(io: Console): Command {
     .option('--out <folder>', 'the sweep folder: <configuration>/seed<n>/ run folders, logs/, sweep.json, sweep.md')
     .option('--parallel <n>', 'cells at once (default: the number of cores)')
     .option('--report-only', 'run nothing: write sweep.json and sweep.md from the run folders as they are')
+    .option('--engine <local|slurm>', 'local (default): cells as processes on this machine; slurm: one SLURM job array (sbatch), one task per unfinished cell')
+    .option('--partition <name>', 'slurm: the partition')
+    .option('--time <limit>', 'slurm: each task\'s time limit (minutes, HH:MM:SS or D-HH:MM:SS)')
+    .option('--cpus-per-task <n>', 'slurm: CPUs per task')
+    .option('--gres <spec>', 'slurm: generic resources per task, e.g. gpu:1')
+    .option('--dry-run', 'slurm: print the job script, submit nothing')
+    .option('--status', 'where each cell of the sweep in --out stands: finished, queued, running (with its step), cancelled')
+    .addOption(new Option('--run-cell <index>', 'internal: run one cell (what each SLURM task runs)').hideHelp())
     .action(async (flags) => {
       await sweepCommand(flags, io, trainOptionTable(train?.options ?? []));
     });

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
@@ -16,6 +17,7 @@ import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } 
 import { provenance } from './provenance.js';
 import { exists, isFolder, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
+import { runSlurmCell, submitSlurmSweep, sweepStatus, type SlurmSettings } from './slurm.js';
 import { parseGrid, runSweep, sweepCells, SweepFailedError, type SweepRecord, type TrainOptionTable } from './sweep.js';
 
 /** Where a command writes: stdout for results, stderr for progress; `isTTY` turns the progress bar on. */
@@ -387,22 +389,86 @@ export interface SweepCommandFlags {
   readonly out?: string;
   readonly parallel?: string;
   readonly reportOnly?: boolean;
+  /** `local` (the default): cells as processes here; `slurm`: one SLURM job array. */
+  readonly engine?: string;
+  readonly partition?: string;
+  readonly time?: string;
+  readonly cpusPerTask?: string;
+  readonly gres?: string;
+  readonly dryRun?: boolean;
+  readonly status?: boolean;
+  /** Internal: what each SLURM array task runs, the index of its cell. */
+  readonly runCell?: string;
+}
+
+const SLURM_ONLY = ['partition', 'time', 'cpusPerTask', 'gres', 'dryRun'] as const;
+const FLAG_NAMES: Readonly<Record<string, string>> = { partition: '--partition', time: '--time', cpusPerTask: '--cpus-per-task', gres: '--gres', dryRun: '--dry-run' };
+
+function slurmSettings(flags: SweepCommandFlags, parallel: number | undefined): SlurmSettings {
+  // These go into #SBATCH lines: no spaces or shell characters.
+  const word = (name: string, value: string | undefined): string | undefined => {
+    if (value === undefined) return undefined;
+    if (!/^[A-Za-z0-9_.,:=/+-]+$/.test(value)) throw new FlagError(`${name} must be one word of letters, digits and _.,:=/+-, got ${JSON.stringify(value)}.`);
+    return value;
+  };
+  const time = word('--time', flags.time);
+  if (time !== undefined && !/^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2})$/.test(time)) {
+    throw new FlagError(`--time must be a SLURM time limit (minutes, HH:MM:SS or D-HH:MM:SS), got ${JSON.stringify(time)}.`);
+  }
+  const cpus = flags.cpusPerTask === undefined ? undefined : Number(flags.cpusPerTask);
+  if (cpus !== undefined && !(Number.isInteger(cpus) && cpus >= 1)) throw new FlagError(`--cpus-per-task must be an integer >= 1, got ${JSON.stringify(flags.cpusPerTask)}.`);
+  const partition = word('--partition', flags.partition);
+  const gres = word('--gres', flags.gres);
+  return { ...(partition === undefined ? {} : { partition }), ...(time === undefined ? {} : { time }), ...(cpus === undefined ? {} : { cpusPerTask: cpus }), ...(gres === undefined ? {} : { gres }), ...(parallel === undefined ? {} : { parallel }) };
 }
 
 /**
  * `gantry sweep`: runs a grid of configurations × seeds (see {@link SweepGrid}), each cell a
- * `gantry train` process and an ordinary run folder, and writes `sweep.json` and `sweep.md`.
- * `options` are `gantry train`'s, to check the grid's flags against.
+ * `gantry train` process and an ordinary run folder, and writes `sweep.json` and `sweep.md`;
+ * with `--engine slurm`, submits the unfinished cells as one SLURM job array instead, and
+ * `--status` shows where each cell stands. `options` are `gantry train`'s, to check the
+ * grid's flags against.
  */
-export async function sweepCommand(flags: SweepCommandFlags, io: Console, options: TrainOptionTable, bin?: string): Promise<SweepRecord> {
-  if (flags.grid === undefined) throw new FlagError('--grid is required: a JSON file { "base": {...}, "configurations": { "name": {...} }, "seeds": "1-10" }.');
+export async function sweepCommand(flags: SweepCommandFlags, io: Console, options: TrainOptionTable, bin?: string): Promise<SweepRecord | null> {
   if (flags.out === undefined) throw new FlagError('--out is required: the sweep folder (one run folder per configuration and seed inside it).');
+  const out = resolve(io.cwd, flags.out);
+  const gantryBin = bin ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+  if (flags.status === true) {
+    const record = await readJsonFlag('out', join(out, 'sweep.json')).catch(() => {
+      throw new FlagError(`--status: ${join(out, 'sweep.json')} does not exist or is not JSON; is --out a sweep folder?`);
+    });
+    const grid = parseGrid((record as { grid?: unknown }).grid, join(out, 'sweep.json'), options);
+    const cells = await sweepCells(grid, out, io.cwd, join(out, 'sweep.json'), readMixture);
+    const { lines, counts } = await sweepStatus({ grid, cells, out, cwd: io.cwd, bin: gantryBin, err: io.err });
+    for (const line of lines) io.out(line);
+    io.out(`${cells.length} cells: ${Object.entries(counts).map(([kind, count]) => `${count} ${kind}`).join(', ')}`);
+    return null;
+  }
+  if (flags.grid === undefined) throw new FlagError('--grid is required: a JSON file { "base": {...}, "configurations": { "name": {...} }, "seeds": "1-10" }.');
+  const engine = flags.engine ?? 'local';
+  if (engine !== 'local' && engine !== 'slurm') throw new FlagError(`--engine must be local or slurm, got ${JSON.stringify(engine)}.`);
   const parallel = flags.parallel === undefined ? undefined : Number(flags.parallel);
   if (parallel !== undefined && !(Number.isInteger(parallel) && parallel >= 1)) throw new FlagError(`--parallel must be an integer >= 1, got ${JSON.stringify(flags.parallel)}.`);
-  const grid = parseGrid(await readJsonFlag('grid', resolve(io.cwd, flags.grid)), flags.grid, options);
-  const out = resolve(io.cwd, flags.out);
+  const slurmFlag = SLURM_ONLY.find((name) => flags[name] !== undefined);
+  if (engine === 'local' && slurmFlag !== undefined) throw new FlagError(`${FLAG_NAMES[slurmFlag]} is for --engine slurm.`);
+  const gridPath = resolve(io.cwd, flags.grid);
+  const gridValue = await readJsonFlag('grid', gridPath);
+  const grid = parseGrid(gridValue, flags.grid, options);
   const cells = await sweepCells(grid, out, io.cwd, flags.grid, readMixture);
-  const record = await runSweep({ grid, cells, out, err: io.err, reportOnly: flags.reportOnly === true, ...(parallel === undefined ? {} : { parallel }), ...(bin === undefined ? {} : { bin }) });
+  const sweep = { grid, cells, out, cwd: io.cwd, bin: gantryBin, err: io.err };
+  if (flags.runCell !== undefined) {
+    const index = Number(flags.runCell);
+    if (!Number.isInteger(index)) throw new FlagError(`--run-cell must be a cell index, got ${JSON.stringify(flags.runCell)}.`);
+    const code = await runSlurmCell(sweep, index);
+    if (code !== 0) throw new SweepFailedError(`the cell's gantry train exited with ${code}`);
+    return null;
+  }
+  if (engine === 'slurm' && flags.reportOnly !== true) {
+    const submitted = await submitSlurmSweep(sweep, slurmSettings(flags, parallel), { dryRun: flags.dryRun === true, gridText: `${JSON.stringify(gridValue, null, 2)}\n` });
+    if (flags.dryRun === true && submitted.script !== null) io.out(submitted.script.trimEnd());
+    return null;
+  }
+  const record = await runSweep({ grid, cells, out, err: io.err, reportOnly: flags.reportOnly === true, ...(parallel === undefined ? {} : { parallel }), bin: gantryBin });
   const failed = record.cells.filter((cell) => cell.state === 'failed');
   for (const row of record.rows) io.out(`${row.configuration}: recovered ${row.recovered}/${row.finished}${row.notRecovered.length > 0 ? ` (not: seeds ${row.notRecovered.join(', ')})` : ''}, mean TV ${row.meanTotalVariation?.toFixed(4) ?? '-'}, worst TV ${row.worstTotalVariation?.toFixed(4) ?? '-'}`);
   if (failed.length > 0) {

@@ -2,6 +2,7 @@ import { BackendUnavailableError, InvalidArgumentError } from '@gantry/backend';
 import { NonFiniteLossError } from '@gantry/trainer';
 import { CorruptCheckpointError } from '@gantry/trainer/node';
 import { CorruptRunError, FlagError, RunInterruptedError } from './config.js';
+import { SlurmError } from './slurm.js';
 
 /**
  * `gantry`'s exit codes. Every expected failure prints one `gantry: …` line on stderr and
@@ -44,6 +45,7 @@ const SYSTEM: Readonly<Record<string, { readonly code: number; readonly what: st
  */
 export function describeError(error: unknown): { readonly code: number; readonly line: string } | null {
   if (error instanceof FlagError || error instanceof InvalidArgumentError) return { code: EXIT_CODES.usage, line: error.message };
+  if (error instanceof SlurmError) return { code: EXIT_CODES.environment, line: error.message };
   if (error instanceof BackendUnavailableError) return { code: EXIT_CODES.environment, line: error.message.replace(/\s*\n\s*/g, ' ') };
   if (error instanceof CorruptCheckpointError) return { code: EXIT_CODES.corruptRun, line: `${error.message}; start the run again (--force), or restore its checkpoints folder` };
   if (error instanceof CorruptRunError) return { code: EXIT_CODES.corruptRun, line: error.message };

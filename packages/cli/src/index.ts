@@ -13,14 +13,32 @@ export { describeSummary, evaluateRun, type ClusteringSummary, type ImageSummary
 export { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 export { buildTrainer, loadData, type RunData } from './session.js';
 export {
+  arraySpec,
+  checkSharedFolder,
+  runSlurmCell,
+  slurmScript,
+  SlurmError,
+  submitSlurmSweep,
+  sweepStatus,
+  taskStates,
+  type SlurmJob,
+  type SlurmRecord,
+  type SlurmSettings,
+  type SlurmSweep,
+  type SlurmTaskState,
+} from './slurm.js';
+export {
   cellState,
   parseGrid,
+  runCellProcess,
   runSweep,
+  withSweepLock,
   sweepCells,
   SweepFailedError,
   sweepRows,
   sweepTable,
   trainOptionTable,
+  type CellRun,
   type SweepCell,
   type SweepCellRecord,
   type SweepFlags,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { GaussianMixtureOptions } from '@gantry/datasets';
 import { exists, isFolder, writeAtomically } from './files.js';
 import { FlagError, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import type { RunSummary } from './evaluate.js';
+import type { SlurmRecord } from './slurm.js';
 
 /** Some cells of a sweep failed: the sweep finished the others, and running it again retries these. */
 export class SweepFailedError extends Error {
@@ -90,6 +91,8 @@ export interface SweepRecord {
   readonly grid: SweepGrid;
   readonly cells: readonly SweepCellRecord[];
   readonly rows: readonly SweepRow[];
+  /** The job arrays `--engine slurm` submitted for this sweep folder. */
+  readonly slurm?: SlurmRecord;
 }
 
 const RESERVED = new Set(['out', 'force', 'resume', 'seed']);
@@ -363,6 +366,76 @@ export interface SweepOptions {
   readonly bin?: string;
   /** Run nothing: only write `sweep.json` and `sweep.md` from the run folders as they are (unfinished cells stay pending). */
   readonly reportOnly?: boolean;
+  /** The SLURM jobs to record (default: those `sweep.json` already records). */
+  readonly slurm?: SlurmRecord;
+}
+
+/** What {@link runCellProcess} did: the exit code, the state the cell was in, and when it ran. */
+export interface CellRun {
+  readonly code: number;
+  readonly state: Awaited<ReturnType<typeof cellState>>;
+  readonly begin: number;
+  readonly end: number;
+}
+
+/**
+ * Runs one cell as a `gantry train` process: `--resume` from its checkpoint, `--resume
+ * --steps N` to extend a shorter finished run, or a fresh run (`--force`); its output goes
+ * to `logs/<configuration>-seed<seed>.log`. Both engines run cells through this.
+ */
+export async function runCellProcess(cell: SweepCell, out: string, bin: string, onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<CellRun> {
+  const state = await cellState(cell);
+  // --threads is not in config.json (the numbers do not depend on it): a resumed cell is given it again.
+  const at = cell.args.indexOf('--threads');
+  const threads = at < 0 ? [] : cell.args.slice(at, at + 2);
+  const args =
+    state === 'resumable'
+      ? ['train', '--out', cell.run, '--resume', ...threads]
+      : state === 'extendable'
+        ? ['train', '--out', cell.run, '--resume', '--steps', String(cell.config.steps), ...threads]
+        : ['train', ...cell.args, '--out', cell.run, '--force'];
+  await mkdir(join(out, 'logs'), { recursive: true });
+  const log = createWriteStream(join(out, 'logs', `${cell.configuration}-seed${cell.seed}.log`), { flags: 'a' });
+  log.write(`$ gantry ${args.join(' ')}\n`);
+  const begin = Date.now();
+  const code = await new Promise<number>((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    onSpawn?.(child);
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('error', () => done(127));
+    child.on('close', (exit, signal) => done(exit ?? (signal === null ? 1 : 128 + (signal === 'SIGTERM' ? 15 : signal === 'SIGINT' ? 2 : 9))));
+  });
+  await new Promise<void>((done) => log.end(done));
+  return { code, state, begin, end: Date.now() };
+}
+
+
+/**
+ * Runs `fn` while holding the sweep folder's lock (a `.lock` folder): SLURM tasks that end
+ * at the same time each rewrite sweep.json from the run folders, one after another, so the
+ * last one written has every finished cell. A report takes seconds, so a lock older than two
+ * minutes is a dead holder's.
+ */
+export async function withSweepLock<T>(out: string, fn: () => Promise<T>): Promise<T> {
+  const lock = join(out, '.lock');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(lock).then((info) => info.mtimeMs).catch(() => Date.now()));
+      if (age > 120_000) await rm(lock, { recursive: true, force: true });
+      else if (attempt > 3000) throw new FlagError(`${lock} has been held for over 5 minutes; remove it if no gantry sweep is running`, { cause: error });
+      else await new Promise((done) => setTimeout(done, 100));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -379,7 +452,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   await mkdir(join(out, 'logs'), { recursive: true });
   const states = await Promise.all(cells.map((cell) => cellState(cell)));
   // A finished cell keeps the time an earlier sweep measured for it.
-  const previous = (await readJson<SweepRecord>(join(out, 'sweep.json')))?.cells ?? [];
+  const previousRecord = await readJson<SweepRecord>(join(out, 'sweep.json'));
+  const previous = previousRecord?.cells ?? [];
+  const slurm = options.slurm ?? previousRecord?.slurm;
   const earlier = (cell: SweepCell): SweepCellRecord | undefined => previous.find((record) => record.configuration === cell.configuration && record.seed === cell.seed && record.state === 'finished' && record.started !== null);
   const records: SweepCellRecord[] = await Promise.all(cells.map((cell, i) => (states[i] === 'finished' ? recordOf(cell, out, 'finished', null, earlier(cell)) : recordOf(cell, out, 'pending', null))));
   const started = Date.now();
@@ -415,7 +490,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   // Saves run one after another, in the order asked, so the newest record is the one left.
   let saving = Promise.resolve();
   const save = async (): Promise<SweepRecord> => {
-    const record: SweepRecord = { format: 'gantry/sweep', version: 1, grid, cells: records, rows: sweepRows(grid, records) };
+    const record: SweepRecord = { format: 'gantry/sweep', version: 1, grid, cells: records, rows: sweepRows(grid, records), ...(slurm === undefined ? {} : { slurm }) };
     const text = `${JSON.stringify(record, null, 2)}\n`;
     saving = saving.then(() => writeAtomically(join(out, 'sweep.json'), text));
     await saving;
@@ -428,26 +503,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const queue = options.reportOnly === true ? [] : cells.map((_, i) => i).filter((i) => states[i] !== 'finished');
   const runCell = async (index: number): Promise<void> => {
     const cell = cells[index] as SweepCell;
-    const state = await cellState(cell);
-    const args =
-      state === 'resumable'
-        ? ['train', '--out', cell.run, '--resume']
-        : state === 'extendable'
-          ? ['train', '--out', cell.run, '--resume', '--steps', String(cell.config.steps)]
-          : ['train', ...cell.args, '--out', cell.run, '--force'];
-    const log = createWriteStream(join(out, 'logs', `${cell.configuration}-seed${cell.seed}.log`), { flags: 'a' });
-    log.write(`$ gantry ${args.join(' ')}\n`);
     running.set(index, `${cell.configuration} seed ${cell.seed}`);
     draw();
-    const begin = Date.now();
-    const code = await new Promise<number>((done) => {
-      const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.pipe(log, { end: false });
-      child.stderr.pipe(log, { end: false });
-      child.on('error', () => done(127));
-      child.on('close', (exit) => done(exit ?? 1));
-    });
-    await new Promise<void>((done) => log.end(done));
+    const { code, state, begin } = await runCellProcess(cell, out, bin);
     running.delete(index);
     progress.delete(index);
     const ok = code === 0 && (await cellState(cell)) === 'finished';
