@@ -365,11 +365,13 @@ export async function sweepStatus(sweep: SlurmSweep): Promise<{ readonly lines: 
       else if (task.state === 'CANCELLED') what = `cancelled (job ${task.job}${at}); run the sweep again to resubmit it`;
       else if (task.state === 'unknown') what = `not finished (job ${task.job} is no longer known to SLURM${at}); run the sweep again to resubmit it`;
       else what = `${task.state.toLowerCase()} (job ${task.job}${at}, see logs/${cell.configuration}-seed${cell.seed}.log); run the sweep again to resubmit it`;
-      const kind = what.split(' ')[0] as string;
-      counts[kind] = (counts[kind] ?? 0) + 1;
-      return `  ${cell.configuration} seed ${cell.seed}: ${what}`;
+      return { line: `  ${cell.configuration} seed ${cell.seed}: ${what}`, kind: what.split(' ')[0] as string };
     }),
   );
+  // In a fixed order: finished, running, queued, then the rest as they come.
+  const order = ['finished', 'running', 'queued'];
+  const kinds = [...new Set(lines.map(({ kind }) => kind))].sort((a, b) => (order.includes(a) ? order.indexOf(a) : order.length) - (order.includes(b) ? order.indexOf(b) : order.length));
+  for (const kind of kinds) counts[kind] = lines.filter((entry) => entry.kind === kind).length;
   await withSweepLock(sweep.out, () => runSweep({ grid: sweep.grid, cells: sweep.cells, out: sweep.out, err: sink(), reportOnly: true }));
-  return { lines, counts };
+  return { lines: lines.map(({ line }) => line), counts };
 }
