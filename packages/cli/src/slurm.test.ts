@@ -96,6 +96,8 @@ describe('gantry sweep --engine slurm on a single-node SLURM cluster', () => {
     expect(slurmRecord.slurm?.jobs).toHaveLength(1);
     expect(slurmRecord.slurm?.jobs[0]?.tasks).toEqual([0, 1, 2, 3]);
     expect(numbers(slurmRecord)).toEqual(numbers(localRecord));
+    // Each cell's time, from its logged step rates (the tasks' processes are not the sweep's).
+    expect(slurmRecord.cells.map((cell) => typeof cell.seconds === 'number' && cell.seconds >= 0)).toEqual([true, true, true, true]);
     for (const cell of localRecord.cells) expect(await summary(join(cwd, 'slurm', cell.run))).toEqual(await summary(join(cwd, 'local', cell.run)));
     expect(await readFile(join(cwd, 'slurm/sweep.md'), 'utf8')).toContain('| warm | `--lambda-creg 0.1 --warmup-steps 50 --recentre` | ');
     // Nothing left to do: a second submission submits nothing.

@@ -51,8 +51,9 @@ export interface SweepCellRecord {
   readonly run: string;
   readonly state: 'finished' | 'failed' | 'pending';
   /**
-   * Wall-clock seconds of the process that finished it; for a run finished earlier, its
-   * training time from the step rates in metrics.jsonl (a resumed run's restarts excluded).
+   * Wall-clock seconds of the process that finished it; for a run finished earlier or by a
+   * SLURM task, its training time from the step rates in metrics.jsonl (a resumed run's
+   * restarts excluded).
    */
   readonly seconds: number | null;
   /** The exit code of a failed cell. */
@@ -254,13 +255,20 @@ export async function cellState(cell: SweepCell): Promise<'finished' | 'resumabl
 /** Training seconds from metrics.jsonl: each logged interval's steps over the step rate logged with it. */
 async function trainingSeconds(run: string): Promise<number | null> {
   const text = await readFile(join(run, 'metrics.jsonl'), 'utf8').catch(() => '');
-  let previous = 0;
-  let total = 0;
+  const entries: { step: number; stepsPerSecond: number }[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     const { step, stepsPerSecond } = JSON.parse(line) as { step: number; stepsPerSecond: number };
-    if (!(stepsPerSecond > 0) || step <= previous) return null;
-    total += (step - previous) / stepsPerSecond;
+    if (!(stepsPerSecond >= 0) || step <= (entries.at(-1)?.step ?? 0)) return null;
+    entries.push({ step, stepsPerSecond });
+  }
+  let previous = 0;
+  let total = 0;
+  for (const [index, { step, stepsPerSecond }] of entries.entries()) {
+    // A process's first line has no rate yet (0): its interval runs at the next line's rate.
+    const rate = stepsPerSecond > 0 ? stepsPerSecond : entries.slice(index + 1).find((entry) => entry.stepsPerSecond > 0)?.stepsPerSecond;
+    if (rate === undefined) return null;
+    total += (step - previous) / rate;
     previous = step;
   }
   return previous === 0 ? null : Math.round(total);
