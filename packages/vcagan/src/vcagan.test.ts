@@ -289,6 +289,18 @@ describe('the VCAGAN recipe', () => {
     disposeSetup(setup);
   });
 
+  it('never reads labels (supervised: false), and mirrors D*\'s widths in G on images: channels [8, 12] give D* 8 then 12, G 7 × 7 × 12 then 8', () => {
+    expect(vcagan.supervised).toBe(false);
+    const setup = vcagan.build({ sampleShape: [28, 28, 1], classes: undefined }, { channels: [8, 12], latentDim: 4, categories: 3 }, 1);
+    const shapes = (model: tfl.LayersModel): string[] => model.layers.map((layer) => JSON.stringify(layer.outputShape));
+    // G: a dense layer to 7 × 7 × 12, one transposed convolution to 14 × 14 × 8, then to the image.
+    expect(shapes(network(setup, 'generator'))).toContain(JSON.stringify([null, 7, 7, 12]));
+    expect(shapes(network(setup, 'generator'))).toContain(JSON.stringify([null, 14, 14, 8]));
+    expect(shapes(network(setup, 'discriminator'))).toContain(JSON.stringify([null, 14, 14, 8]));
+    expect(shapes(network(setup, 'discriminator'))).toContain(JSON.stringify([null, 7, 7, 12]));
+    disposeSetup(setup);
+  });
+
   it('rejects data and options it cannot use, naming them', () => {
     expect(invalidArgumentMessage(() => vcagan.build({ sampleShape: [4, 4], classes: undefined }, {}, 1))).toBe(
       'vcagan.build: data.sampleShape must be [features] (points) or [height, width, channels] (images), got [4,4].',
