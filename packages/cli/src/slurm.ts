@@ -1,11 +1,11 @@
 import { spawnSync, type spawn } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { basename, delimiter, join, relative, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { FlagError } from './config.js';
 import { exists, writeAtomically } from './files.js';
-import { cellState, runCellProcess, runSweep, withSweepLock, type SweepCell, type SweepGrid, type SweepRecord } from './sweep.js';
+import { cellState, loggedStep, readJson, runCellProcess, runSweep, withSweepLock, type SweepCell, type SweepGrid, type SweepRecord } from './sweep.js';
 
 /*
  * `gantry sweep --engine slurm`: the grid goes to SLURM as one job array, one task per
@@ -224,14 +224,6 @@ export interface SlurmSweep {
   readonly err: NodeJS.WritableStream;
 }
 
-async function readRecord(out: string): Promise<SweepRecord | undefined> {
-  try {
-    return JSON.parse(await readFile(join(out, 'sweep.json'), 'utf8')) as SweepRecord;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Where each cell stands: its run folder's state and its latest SLURM task; `problem` when SLURM could not be asked. */
 async function standing(sweep: SlurmSweep, record: SweepRecord | undefined, scontrol: string | undefined) {
   const jobs = record?.slurm?.jobs ?? [];
@@ -254,7 +246,7 @@ export async function submitSlurmSweep(sweep: SlurmSweep, settings: SlurmSetting
     throw new SlurmError('sbatch is not on the PATH: run gantry sweep --engine slurm on a machine that submits SLURM jobs (a login node), or use --engine local');
   }
   checkSharedFolder(out);
-  const record = await readRecord(out);
+  const record = await readJson<SweepRecord>(join(out, 'sweep.json'));
   const { cells, problem } = await standing(sweep, record, findOnPath('scontrol'));
   // Without knowing which earlier tasks still run, a submission could run a cell twice.
   if (problem !== null && options.dryRun !== true) throw new SlurmError(`cannot tell which cells earlier jobs still run (${problem}); fix that, or wait for them to end`);
@@ -330,26 +322,13 @@ export async function runSlurmCell(sweep: SlurmSweep, index: number): Promise<nu
   }
 }
 
-/** The last step a run folder's metrics.jsonl logged. */
-async function loggedStep(run: string): Promise<number | undefined> {
-  const text = await readFile(join(run, 'metrics.jsonl'), 'utf8').catch(() => '');
-  const last = text.trimEnd().split('\n').pop();
-  if (last === undefined || last === '') return undefined;
-  try {
-    const step = (JSON.parse(last) as { step?: unknown }).step;
-    return typeof step === 'number' ? step : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One line per cell of where it stands (`gantry sweep --status`), and the counts; also
  * rewrites sweep.json and sweep.md from the run folders, so the table is as current as the
  * lines.
  */
 export async function sweepStatus(sweep: SlurmSweep): Promise<{ readonly lines: string[]; readonly counts: Readonly<Record<string, number>> }> {
-  const record = await readRecord(sweep.out);
+  const record = await readJson<SweepRecord>(join(sweep.out, 'sweep.json'));
   const { cells, problem } = await standing(sweep, record, findOnPath('scontrol'));
   const counts: Record<string, number> = {};
   const lines = await Promise.all(

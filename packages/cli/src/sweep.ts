@@ -197,9 +197,23 @@ export async function sweepCells(grid: SweepGrid, out: string, cwd: string, sour
   return cells;
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+/** A JSON file's content, or undefined when it is missing or not JSON. */
+export async function readJson<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last step a run folder's metrics.jsonl logged, or undefined. */
+export async function loggedStep(run: string): Promise<number | undefined> {
+  const text = await readFile(join(run, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const last = text.trimEnd().split('\n').pop();
+  if (last === undefined || last === '') return undefined;
+  try {
+    const step = (JSON.parse(last) as { step?: unknown }).step;
+    return typeof step === 'number' ? step : undefined;
   } catch {
     return undefined;
   }
@@ -484,10 +498,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepRecord> {
   const poll = async (): Promise<void> => {
     await Promise.all(
       [...running.keys()].map(async (index) => {
-        const text = await readFile(join((cells[index] as SweepCell).run, 'metrics.jsonl'), 'utf8').catch(() => '');
-        const last = text.trimEnd().split('\n').pop();
-        const step = last === undefined || last === '' ? undefined : (JSON.parse(last) as { step?: unknown }).step;
-        if (typeof step === 'number') progress.set(index, step);
+        const step = await loggedStep((cells[index] as SweepCell).run);
+        if (step !== undefined) progress.set(index, step);
       }),
     ).catch(() => undefined);
   };
