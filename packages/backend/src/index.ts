@@ -26,6 +26,7 @@ export {
   type GradientCheckOptions,
   type GradientCheckResult,
 } from './finite-differences.js';
+export { AdamUpdate, type AdamUpdateAttrs } from './adam-kernel.js';
 export { conv2dFilterGradient, conv2dInputGradient, registerWasmKernels } from './wasm-kernels.js';
 export {
   expectFinite,

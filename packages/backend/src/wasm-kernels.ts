@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { AdamUpdate, adamUpdateWasm } from './adam-kernel.js';
 
 /*
  * TF.js's wasm backend has no Conv2DBackpropFilter kernel (tfjs#8474), so the gradient of
@@ -376,7 +377,7 @@ function registerFastLeakyRelu(): void {
  * there (Conv2DBackpropFilter), a BatchMatMul that avoids wasm's slow transposed path, and a
  * Conv2DBackpropInput (also the transposed convolution) on XNNPACK for two or more input
  * channels, an Identity and same-dtype Cast that share data rather than copy it, and a
- * LeakyRelu from wasm's fast Step and Multiply. Idempotent; registered by `selectBackend('wasm')`.
+ * LeakyRelu from wasm's fast Step and Multiply, and Gantry's fused Adam update ({@link AdamUpdate}). Idempotent; registered by `selectBackend('wasm')`.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -385,6 +386,7 @@ export function registerWasmKernels(): void {
   registerSharingIdentityAndCast();
   registerPhasedInputGradient();
   registerFastLeakyRelu();
+  if (tf.getKernel(AdamUpdate, 'wasm') === undefined) tf.registerKernel({ kernelName: AdamUpdate, backendName: 'wasm', kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc });
   if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') === undefined) {
     tf.registerKernel({
       kernelName: tf.Conv2DBackpropFilter,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom } from '@gantry/backend';
+import { AdamUpdate, createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adam } from './index.js';
@@ -41,5 +41,43 @@ describe('adam', () => {
   it('rejects bad options, naming them', () => {
     expect(invalidArgumentMessage(() => adam({ learningRate: 0 }))).toBe('adam: options.learningRate must be a finite number > 0, got 0.');
     expect(invalidArgumentMessage(() => adam({ beta2: 1 }))).toBe('adam: options.beta2 must be a number in [0, 1), got 1.');
+  });
+
+  it('on wasm runs one fused kernel per step with the bits of the TF.js ops (cpu), and leaves a variable without a gradient alone', async () => {
+    // Three variables (a bias-sized tail of 5, a 7 × 9 matrix, one no term reaches), 4 steps.
+    const run = async (beta1: number): Promise<{ values: number[][]; kernels: string[] }> => {
+      const random = createRandom(7);
+      const variables = tf.tidy(() => [random.normal([5]), random.normal([7, 9]), random.normal([3])].map((tensor, index) => tf.variable(tensor, true, `adam-${beta1}-${index}`)));
+      const untouched = Array.from((variables[2] as tf.Variable).dataSync());
+      const optimizer = adam({ learningRate: 0.01, beta1, beta2: 0.99 });
+      let state = optimizer.init(variables);
+      const kernels: string[] = [];
+      for (let step = 0; step < 4; step++) {
+        const gradients = tf.tidy(() => ({ [(variables[0] as tf.Variable).name]: random.normal([5]), [(variables[1] as tf.Variable).name]: tf.mul(random.normal([7, 9]), 1e-3) }));
+        const profile = await tf.profile(() => {
+          state = optimizer.apply(state, variables, gradients);
+        });
+        kernels.push(...profile.kernels.map((kernel) => kernel.name));
+        tf.dispose(Object.values(gradients));
+      }
+      expect(Array.from((variables[2] as tf.Variable).dataSync())).toEqual(untouched);
+      const values = [...variables, ...state.firstMoments, ...state.secondMoments].map((tensor) => Array.from(tensor.dataSync()));
+      tf.dispose([...variables, ...state.firstMoments, ...state.secondMoments]);
+      return { values, kernels };
+    };
+    for (const beta1 of [0, 0.5]) {
+      await useBackend('cpu');
+      const reference = await run(beta1);
+      expect(reference.kernels).not.toContain(AdamUpdate);
+      await useBackend('wasm');
+      const before = tf.memory().numTensors;
+      const fused = await run(beta1);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(fused.values).toEqual(reference.values);
+      // The step's scalars are made by the engine; the update itself is one kernel per step.
+      expect(fused.kernels.filter((name) => name === AdamUpdate)).toHaveLength(4);
+      expect(fused.kernels.filter((name) => !['GantryAdamUpdate', 'Identity', 'Cast', 'Reshape'].includes(name))).toEqual([]);
+    }
+    await useBackend('cpu');
   });
 });

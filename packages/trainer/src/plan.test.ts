@@ -51,6 +51,26 @@ describe('recordPlan on cpu', () => {
     tf.dispose([w, x1, y1, x2, y2]);
   });
 
+  it('frees a value once when its last reader reads it twice', () => {
+    // tf.mul(e, e): one kernel, the same intermediate as both inputs, and its last use.
+    const twice = ([x]: readonly tf.Tensor[]): tf.Tensor[] => {
+      const e = tf.exp(x as tf.Tensor);
+      return [tf.sum(tf.mul(e, e))];
+    };
+    const x1 = tf.tensor1d([0.5, -1, 2]);
+    const { outputs, plan } = recordPlan(twice, [x1], []);
+    tf.dispose(outputs);
+    const x2 = tf.tensor1d([1, 0.25, -0.5]);
+    const eager = tf.tidy(() => twice([x2])[0] as tf.Tensor);
+    const before = tf.backend().numDataIds();
+    const [replayed] = (plan as NonNullable<typeof plan>).run([x2]);
+    expect(Array.from((replayed as tf.Tensor).dataSync())).toEqual(Array.from(eager.dataSync()));
+    tf.dispose([replayed, eager]);
+    expect(tf.backend().numDataIds()).toBe(before - 1);
+    plan?.dispose();
+    tf.dispose([x1, x2]);
+  });
+
   it('records no kernel for a reshape, which shares its input’s data, and replays the readers with their shapes', () => {
     const w = tf.variable(tf.tensor1d([0.5, -1, 2, 0.25, 3, -0.75]));
     // Reshapes of an input, of a variable and of a kernel's output, and one returned.

@@ -209,6 +209,13 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   kernels.forEach((kernel, position) => {
     for (const [, source] of kernel.inputs) if (source?.kind === 'value') lastUse.set(source.index, position);
   });
+  // What each kernel's replay does besides calling it, worked out once: which outputs stay
+  // live, and which values it is the last reader of (each once, however often it reads one).
+  const steps = kernels.map((kernel, position) => ({
+    kernel,
+    keepOutput: kernel.outputs.map((index) => lastUse.has(index) || keep.has(index)),
+    frees: [...new Set(kernel.inputs.flatMap(([, source]) => (source?.kind === 'value' && lastUse.get(source.index) === position && !keep.has(source.index) ? [source.index] : [])))],
+  }));
   const outputLayouts = outputs.map((tensor) => ({ shape: [...tensor.shape], dtype: tensor.dtype }));
   const shapes = inputs.map((tensor) => tensor.shape.join(','));
   const dtypes = inputs.map((tensor) => tensor.dtype);
@@ -225,7 +232,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
           const describe = (list: readonly string[], types: readonly string[]): string => `[${list.map((shape, index) => `${types[index]} [${shape}]`).join(', ')}]`;
           throw new InvalidArgumentError('KernelPlan.run', 'inputs', `the recorded shapes and dtypes ${describe(shapes, dtypes)}`, describe(runInputs.map((tensor) => tensor.shape.join(',')), runInputs.map((tensor) => tensor.dtype)));
         }
-        const live = new Map<number, tf.TensorInfo>();
+        const live: (tf.TensorInfo | undefined)[] = new Array<tf.TensorInfo | undefined>(valueCount);
         const release = (info: tf.TensorInfo): void => {
           if (info instanceof tf.Tensor) info.dispose();
           else backend.disposeData(info.dataId);
@@ -239,17 +246,17 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
             case 'constant':
               return source.info;
             case 'value':
-              return live.get(source.index) as tf.TensorInfo;
+              return live[source.index] as tf.TensorInfo;
           }
         };
         // Kernels that run others through the engine make tensors that tidy frees.
         tf.tidy(() => {
-          kernels.forEach((kernel, position) => {
+          for (const { kernel, keepOutput, frees } of steps) {
             const args: Record<string, tf.TensorInfo | null> | (tf.TensorInfo | null)[] = kernel.listed ? [] : {};
             const lent: tf.Tensor[] = [];
             for (const [key, source, shape, dtype] of kernel.inputs) {
-              const value = source === null ? null : resolve(source);
-              let info: tf.TensorInfo | null = value === null ? null : { dataId: value.dataId, shape: [...shape], dtype };
+              // The recorded shape array itself: kernels read their inputs' shapes, never write them.
+              let info: tf.TensorInfo | null = source === null ? null : { dataId: resolve(source).dataId, shape: shape as number[], dtype };
               if (info !== null && kernel.composite) {
                 backend.incRef(info.dataId);
                 const tensor = engine.makeTensorFromTensorInfo(info, backend);
@@ -264,16 +271,14 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
             kernel.outputs.forEach((index, k) => {
               const info = infos[k] as tf.TensorInfo;
               if (info instanceof tf.Tensor) tf.keep(info);
-              if (lastUse.has(index) || keep.has(index)) live.set(index, info);
+              if (keepOutput[k] === true) live[index] = info;
               else release(info);
             });
-            for (const [, source] of kernel.inputs) {
-              if (source?.kind === 'value' && lastUse.get(source.index) === position && !keep.has(source.index)) {
-                release(live.get(source.index) as tf.TensorInfo);
-                live.delete(source.index);
-              }
+            for (const index of frees) {
+              release(live[index] as tf.TensorInfo);
+              live[index] = undefined;
             }
-          });
+          }
         });
         // Each output gets its own reference (one kernel output can be two outputs of the
         // function; an input, variable or constant keeps its own); then the plan lets go.
@@ -285,7 +290,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
           const { shape, dtype } = outputLayouts[position] as { shape: number[]; dtype: tf.DataType };
           return engine.makeTensorFromTensorInfo({ dataId: info.dataId, shape: [...shape], dtype }, backend);
         });
-        for (const info of live.values()) release(info);
+        for (const info of live) if (info !== undefined) release(info);
         return handed;
       },
       dispose: free,
