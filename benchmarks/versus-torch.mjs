@@ -1,11 +1,16 @@
 // Gantry against PyTorch on the same CPU, in alternating blocks: `node
-// benchmarks/versus-torch.mjs [--rounds 5] [--seconds 8] [--wasm-threads 2]
-// [--torch-threads 1] [--only 4×128]`. Each round times a block of Gantry steps, then a
+// benchmarks/versus-torch.mjs [--rounds 5] [--seconds 8] [--wasm-threads auto]
+// [--torch-threads 1] [--only 4×128]`. `--wasm-threads auto` (the default) runs each case
+// in its own process on the thread count that is fastest for it here: 1 for the 4 × 128
+// step (waking a second thread costs more than its small products save; `gantry train`'s
+// default), 2 for the 4 × 512 and MNIST steps. Each round times a block of Gantry steps, then a
 // block of the same step in PyTorch (benchmarks/torch/vcagan_step.py), so both see the
 // machine in the same state; the ratio is taken per round. On a shared 2-core machine the
 // speed drifts by tens of percent within minutes, and a ratio of two medians measured
 // minutes apart (training-step.bench.mjs) moves with it. A benchmark: it prints figures
 // and asserts nothing.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { selectBackend, setValueChecks } from '@gantry/backend';
 import { findTorchPython, torchSteps } from './torch.mjs';
@@ -15,7 +20,7 @@ const { values } = parseArgs({
   options: {
     rounds: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '8' },
-    'wasm-threads': { type: 'string', default: '2' },
+    'wasm-threads': { type: 'string', default: 'auto' },
     'torch-threads': { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
     only: { type: 'string', default: '' },
@@ -33,15 +38,26 @@ if (found.missing !== undefined) {
   console.log(`PyTorch: not available here (${found.missing}); docs/benchmarks.md says how to install it`);
   process.exit(0);
 }
+/** Gantry's cases (the plan: what `gantry train` runs), PyTorch's name for each, and the wasm threads `auto` gives it. */
+const CASES = [
+  { name: 'VCAGAN Gaussian step (4×512, b 32)', make: () => gaussianTrainer(512, true), minimumSteps: 20, threads: 2 },
+  { name: 'VCAGAN Gaussian step (4×128, b 32)', make: () => gaussianTrainer(128, true), minimumSteps: 50, threads: 1 },
+  { name: 'VCAGAN MNIST step (CNN, b 32)', make: () => mnistTrainer(true), minimumSteps: 5, threads: 2 },
+];
+const selected = CASES.filter(({ name }) => values.only === '' || name.toLowerCase().includes(values.only.toLowerCase()));
+if (values['wasm-threads'] === 'auto' && values.backend === 'wasm') {
+  // A wasm backend keeps its thread count for the life of the process: one child per case.
+  const script = fileURLToPath(import.meta.url);
+  const passed = ['--rounds', values.rounds, '--seconds', values.seconds, '--torch-threads', values['torch-threads'], '--python', found.python];
+  for (const { name, threads } of selected) {
+    const child = spawnSync(process.execPath, [script, ...passed, '--wasm-threads', String(threads), '--only', name.slice(name.indexOf('(') + 1, name.indexOf(','))], { stdio: 'inherit' });
+    if (child.status !== 0) process.exit(child.status ?? 1);
+  }
+  process.exit(0);
+}
 setValueChecks(false);
 const selection = await selectBackend(values.backend, values.backend === 'wasm' ? { threads: Number(values['wasm-threads']) } : {});
 
-/** Gantry's cases (the plan: what `gantry train` runs) and PyTorch's name for each. */
-const CASES = [
-  { name: 'VCAGAN Gaussian step (4×512, b 32)', make: () => gaussianTrainer(512, true), minimumSteps: 20 },
-  { name: 'VCAGAN Gaussian step (4×128, b 32)', make: () => gaussianTrainer(128, true), minimumSteps: 50 },
-  { name: 'VCAGAN MNIST step (CNN, b 32)', make: () => mnistTrainer(true), minimumSteps: 5 },
-];
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 
@@ -60,8 +76,7 @@ function gantryBlock(step, minimumSteps) {
 
 let torchVersion = '';
 console.log(`gantry versus PyTorch: ${new Date().toISOString()}, Node ${process.version}, ${selection.backend}${selection.threads === null ? '' : ` ${selection.threads} thread${selection.threads === 1 ? '' : 's'}`} (kernel plans) against PyTorch on ${torchThreads} thread${torchThreads === 1 ? '' : 's'}, ${rounds} rounds of ${seconds} s blocks`);
-for (const { name, make, minimumSteps } of CASES) {
-  if (values.only !== '' && !name.toLowerCase().includes(values.only.toLowerCase())) continue;
+for (const { name, make, minimumSteps } of selected) {
   const trainer = make();
   for (let i = 0; i < 3; i++) trainer.trainStep();
   const rows = [];
