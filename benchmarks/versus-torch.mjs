@@ -5,13 +5,15 @@
 // step (waking a second thread costs more than its small products save; `gantry train`'s
 // default), 2 for the 4 × 512 and MNIST steps. Each round times a block of Gantry steps, then a
 // block of the same step in PyTorch (benchmarks/torch/vcagan_step.py), so both see the
-// machine in the same state; the ratio is taken per round. On a shared 2-core machine the
+// machine at nearly the same time; the ratio is taken per round. On a shared 2-core machine the
 // speed drifts by tens of percent within minutes, and a ratio of two medians measured
 // minutes apart (training-step.bench.mjs) moves with it. A benchmark: it prints figures
-// and asserts nothing.
+// and asserts nothing. Each round also prints a product yardstick timed just before its
+// Gantry block (productYardstick), which tells the machine's fast state from its slow one.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, setValueChecks } from '@gantry/backend';
 import { findTorchPython, torchSteps } from './torch.mjs';
 import { disposeTrainer, gaussianTrainer, mnistTrainer } from './trainers.mjs';
@@ -74,6 +76,25 @@ function gantryBlock(step, minimumSteps) {
   return { ms: quantile(times, 0.5), steps: times.length };
 }
 
+/**
+ * The machine's state, just before each Gantry block: the median µs of 32 × 128 · 128 × 128
+ * products on the same backend. This machine switches between a fast and a slow state for
+ * wasm SIMD code (the product takes about 34 or 46 µs on one thread, for minutes at a time,
+ * while a scalar JavaScript loop does not slow down), and Gantry's step moves with it.
+ */
+function productYardstick() {
+  const [a, b] = [tf.randomNormal([32, 128]), tf.randomNormal([128, 128])];
+  const times = [];
+  for (let i = 0; i < 1000; i++) {
+    const start = performance.now();
+    tf.matMul(a, b).dispose();
+    times.push(performance.now() - start);
+  }
+  tf.dispose([a, b]);
+  times.sort((x, y) => x - y);
+  return quantile(times, 0.5) * 1000;
+}
+
 let torchVersion = '';
 console.log(`gantry versus PyTorch: ${new Date().toISOString()}, Node ${process.version}, ${selection.backend}${selection.threads === null ? '' : ` ${selection.threads} thread${selection.threads === 1 ? '' : 's'}`} (kernel plans) against PyTorch on ${torchThreads} thread${torchThreads === 1 ? '' : 's'}, ${rounds} rounds of ${seconds} s blocks`);
 for (const { name, make, minimumSteps } of selected) {
@@ -81,6 +102,7 @@ for (const { name, make, minimumSteps } of selected) {
   for (let i = 0; i < 3; i++) trainer.trainStep();
   const rows = [];
   for (let round = 1; round <= rounds; round++) {
+    const yardstick = productYardstick();
     const gantry = gantryBlock(() => trainer.trainStep(), minimumSteps);
     // As many PyTorch steps as fit in the block's seconds, as for Gantry (3 warm-up steps first).
     const torch = torchSteps(found.python, { threads: torchThreads, steps: 1_000_000, maxSeconds: seconds, only: name });
@@ -89,7 +111,7 @@ for (const { name, make, minimumSteps } of selected) {
     if (row === undefined) throw new Error(`vcagan_step.py has no case ${name}`);
     torchVersion = row.torch;
     rows.push({ gantry: gantry.ms, torch: row.ms, ratio: gantry.ms / row.ms });
-    console.log(`  ${name}, round ${round}: Gantry ${gantry.ms.toFixed(1)} ms (${gantry.steps} steps), PyTorch ${row.ms.toFixed(1)} ms (${row.steps} steps), ratio ${(gantry.ms / row.ms).toFixed(2)}`);
+    console.log(`  ${name}, round ${round}: Gantry ${gantry.ms.toFixed(1)} ms (${gantry.steps} steps), PyTorch ${row.ms.toFixed(1)} ms (${row.steps} steps), ratio ${(gantry.ms / row.ms).toFixed(2)}; yardstick ${yardstick.toFixed(1)} µs`);
   }
   disposeTrainer(trainer);
   const ratios = rows.map((row) => row.ratio).sort((a, b) => a - b);
