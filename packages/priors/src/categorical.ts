@@ -164,6 +164,7 @@ function makePrior(categories: number, rule: CategoricalUpdateRule, unfrozen: Ru
     const stream = expectRandom(caller, random);
     return tf.tidy(() => {
       const u = stream.uniform([rows, 1]);
+      // Stryker disable next-line ConditionalExpression: equivalent: with one category the comparison against no thresholds also sums to zeros (int32, [rows]); the branch only skips the empty comparison.
       if (categories === 1) return tf.zeros([rows], 'int32') as tf.Tensor1D;
       // The index is the number of thresholds at or below u: comparisons of the same
       // float32 values, so every backend draws the same categories from one seed.
@@ -245,7 +246,8 @@ export function categoricalPrior(options: CategoricalPriorOptions): CategoricalP
     const categories = expectNumber(caller, 'options.categories', options.categories, { min: 1, integer: true });
     initial = new Array<number>(categories).fill(1 / categories);
   }
-  const rule = options.rule ?? fixedRule();
+  // Only a missing rule means the default: a null is a mistake, reported below.
+  const rule = options.rule === undefined ? fixedRule() : options.rule;
   if (typeof rule !== 'object' || rule === null || typeof rule.init !== 'function' || typeof rule.update !== 'function' || typeof rule.probabilities !== 'function') {
     throw new InvalidArgumentError(caller, 'options.rule', 'a CategoricalUpdateRule ({ name, options, init, update, probabilities })', rule === null ? 'null' : typeof rule);
   }

@@ -62,8 +62,9 @@ export function sampleGeneratorInput(
   options: GeneratorInputOptions = {},
 ): GeneratorInput {
   const rows = expectBatchSize('sampleGeneratorInput', batch);
-  if (typeof continuous?.sample !== 'function') throw new InvalidArgumentError('sampleGeneratorInput', 'continuous', 'a ContinuousPrior', typeof continuous);
-  if (typeof categorical?.sample !== 'function') throw new InvalidArgumentError('sampleGeneratorInput', 'categorical', 'a CategoricalPrior', typeof categorical);
+  const describe = (value: unknown): string => (value === null ? 'null' : typeof value);
+  if (typeof continuous?.sample !== 'function') throw new InvalidArgumentError('sampleGeneratorInput', 'continuous', 'a ContinuousPrior', describe(continuous));
+  if (typeof categorical?.sample !== 'function') throw new InvalidArgumentError('sampleGeneratorInput', 'categorical', 'a CategoricalPrior', describe(categorical));
   const z = continuous.sample(rows, random);
   const c = categorical.sample(rows, random);
   return { z, c, input: generatorInput(z, c, options) };
