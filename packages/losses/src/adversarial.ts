@@ -51,7 +51,7 @@ function logitsOf(caller: string, argument: string, value: unknown): tf.Tensor1D
 export function defineAdversarialLoss(name: string, terms: AdversarialTerms): AdversarialLoss {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('defineAdversarialLoss', 'name', 'a non-empty string', JSON.stringify(name));
   for (const key of ['real', 'fake', 'generator'] as const) {
-    if (typeof terms[key] !== 'function') throw new InvalidArgumentError('defineAdversarialLoss', `terms.${key}`, 'a function', typeof terms[key]);
+    if (typeof terms[key] !== 'function') throw new InvalidArgumentError('defineAdversarialLoss', `terms.${key}`, 'a function', terms[key] === null ? 'null' : typeof terms[key]);
   }
   const discriminatorCaller = `${name}.discriminator`;
   const generatorCaller = `${name}.generator`;

@@ -15,7 +15,7 @@ function expectBatch(caller: string, argument: string, value: unknown): tf.Tenso
 }
 
 function expectFunction(caller: string, argument: string, value: unknown): void {
-  if (typeof value !== 'function') throw new InvalidArgumentError(caller, argument, 'a function of x', typeof value);
+  if (typeof value !== 'function') throw new InvalidArgumentError(caller, argument, 'a function of x', value === null ? 'null' : typeof value);
 }
 
 /** The per-sample output of `network` as [batch], checked against the batch of x. */
