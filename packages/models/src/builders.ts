@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, InvalidArgumentError, type Random } from '@gantry/backend';
-import { EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
+import { describe, EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -33,7 +33,7 @@ export interface NetworkOptions {
 }
 
 function integer(caller: string, argument: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, String(value));
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, describe(value));
   return value;
 }
 
@@ -87,7 +87,7 @@ class LayerFactory {
 
 function factoryFor(caller: string, options: NetworkOptions, defaultName: string): LayerFactory {
   const alpha = options.leakyAlpha ?? 0.2;
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', String(alpha));
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', describe(alpha));
   const seed = integer(caller, 'options.seed', options.seed ?? 0, 0);
   return new LayerFactory(options.name ?? defaultName, seed, alpha);
 }
@@ -105,7 +105,7 @@ function trunkOf(caller: string, layers: LayerFactory, input: Symbolic, inputSha
     if (inputShape.length !== 3) throw new InvalidArgumentError(caller, 'options.inputShape', "[height, width, channels] for a 'cnn' trunk", JSON.stringify(inputShape));
     const kernelSize = integer(caller, 'options.trunk.kernelSize', trunk.kernelSize ?? 4);
     let h = input;
-    for (const [i, filters] of (trunk.channels ?? [64, 128]).entries()) h = layers.leaky(layers.conv(h, integer(caller, `options.trunk.channels[${i}]`, filters), kernelSize, 2));
+    for (const filters of shapeOf(caller, 'options.trunk.channels', trunk.channels ?? [64, 128])) h = layers.leaky(layers.conv(h, filters, kernelSize, 2));
     return layers.other((name) => tfl.layers.flatten({ name }), h, 'flatten');
   }
   throw new InvalidArgumentError(caller, 'options.trunk.kind', "'mlp' or 'cnn'", JSON.stringify((trunk as { kind: unknown }).kind));
@@ -219,7 +219,9 @@ export function mlpGenerator(options: MlpGeneratorOptions): tfl.LayersModel {
   let h = input;
   for (let i = 0; i < integer(caller, 'options.layers', options.layers ?? 4); i++) h = layers.leaky(layers.dense(h, units));
   let output = layers.dense(h, outputDim, 1);
-  if ((options.outputActivation ?? 'linear') === 'tanh') output = layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), output, 'tanh');
+  const activation = options.outputActivation ?? 'linear';
+  if (activation !== 'linear' && activation !== 'tanh') throw new InvalidArgumentError(caller, 'options.outputActivation', "'linear' or 'tanh'", JSON.stringify(activation));
+  if (activation === 'tanh') output = layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), output, 'tanh');
   return tfl.model({ inputs: input, outputs: output, name: options.name ?? 'generator' });
 }
 
@@ -246,11 +248,11 @@ export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
   const inputDim = integer(caller, 'options.inputDim', options.inputDim);
   const outputShape = shapeOf(caller, 'options.outputShape', options.outputShape ?? [28, 28, 1]);
   if (outputShape.length !== 3) throw new InvalidArgumentError(caller, 'options.outputShape', '[height, width, channels]', JSON.stringify(outputShape));
-  const channels = (options.channels ?? [128, 64]).map((filters, i) => integer(caller, `options.channels[${i}]`, filters));
+  const channels = shapeOf(caller, 'options.channels', options.channels ?? [128, 64]);
   const kernelSize = integer(caller, 'options.kernelSize', options.kernelSize ?? 4);
   const [height, width, outChannels] = outputShape as [number, number, number];
   const factor = 2 ** channels.length;
-  if (channels.length === 0 || height % factor !== 0 || width % factor !== 0) {
+  if (height % factor !== 0 || width % factor !== 0) {
     throw new InvalidArgumentError(caller, 'options.outputShape', `height and width divisible by 2^${channels.length} = ${factor} (one halving per entry of options.channels)`, JSON.stringify(outputShape));
   }
   const layers = factoryFor(caller, options, 'generator');

@@ -26,9 +26,14 @@ export interface EqualizedArgs extends LayerArgs {
   readonly seed?: number;
 }
 
+/** A bad value as the user wrote it: a string in quotes, so "3" is not shown as 3. */
+export function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
 function positiveInteger(caller: string, argument: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(caller, argument, 'an integer >= 1', String(value));
+    throw new InvalidArgumentError(caller, argument, 'an integer >= 1', describe(value));
   }
   return value;
 }
@@ -40,7 +45,7 @@ function pair(caller: string, argument: string, value: number | readonly [number
 
 function gainOf(caller: string, gain: unknown): number {
   const value = gain ?? Math.SQRT2;
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(caller, 'gain', 'a finite number > 0', String(value));
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(caller, 'gain', 'a finite number > 0', describe(value));
   return value;
 }
 
