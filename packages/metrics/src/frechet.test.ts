@@ -55,7 +55,7 @@ describe('frechetDistance', () => {
   });
 
   it('names a bad argument', () => {
-    expect(() => frechetDistance({ values: [1, 2, 3], dimension: 2 }, { values: [1, 2], dimension: 2 })).toThrow('featureMoments: features.values must be a multiple of dimension 2 values, got 3.');
+    expect(() => frechetDistance({ values: [1, 2, 3], dimension: 2 }, { values: [1, 2], dimension: 2 })).toThrow('frechetDistance: a.values must be a multiple of dimension 2 values, got 3.');
     expect(() => frechetDistance({ values: [1, 2, 3, 4], dimension: 2 }, { values: [1, 2, 3, 4, 5, 6], dimension: 3 })).toThrow('frechetDistance: b.dimension must be 2 (as a), got 3.');
     expect(() => featureMoments({ values: [1, Number.NaN, 3, 4], dimension: 2 })).toThrow('featureMoments: features.values[1] must be a finite number, got NaN.');
   });

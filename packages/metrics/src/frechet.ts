@@ -28,7 +28,11 @@ function expectFeatures(caller: string, argument: string, features: FeatureSet):
 
 /** The mean and covariance of a feature set, accumulated in float64. */
 export function featureMoments(features: FeatureSet): FeatureMoments {
-  const count = expectFeatures('featureMoments', 'features', features);
+  return momentsOf('featureMoments', 'features', features);
+}
+
+function momentsOf(caller: string, argument: string, features: FeatureSet): FeatureMoments {
+  const count = expectFeatures(caller, argument, features);
   const { values, dimension: d } = features;
   const mean = new Float64Array(d);
   for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (values[i * d + j] as number);
@@ -160,5 +164,5 @@ export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments)
 /** The Fréchet distance between two feature sets (see {@link frechetDistanceFromMoments}). */
 export function frechetDistance(a: FeatureSet, b: FeatureSet): number {
   if (a.dimension !== b.dimension) throw new InvalidArgumentError('frechetDistance', 'b.dimension', `${a.dimension} (as a)`, String(b.dimension));
-  return frechetDistanceFromMoments(featureMoments(a), featureMoments(b));
+  return frechetDistanceFromMoments(momentsOf('frechetDistance', 'a', a), momentsOf('frechetDistance', 'b', b));
 }
