@@ -49,6 +49,7 @@ describe('priors: every mistake gets its own line', () => {
     ["update with a number", (): unknown => uniform4.update(bad(5)), "CategoricalPrior.update: classifierProbabilities must be a tf.Tensor or an array of rows, got number."],
     ["update with null", (): unknown => uniform4.update(bad(null)), "CategoricalPrior.update: classifierProbabilities must be a tf.Tensor or an array of rows, got null."],
     ["update with a rank-1 tensor", (): unknown => uniform4.update(tf.tensor1d([0.25, 0.25, 0.25, 0.25])), "CategoricalPrior.update: classifierProbabilities must be of shape [batch >= 1, 4] (one row of Q(x) per real sample), got shape [4]."],
+    ["update with a [1, 4, 1] tensor", (): unknown => uniform4.update(tf.reshape(tf.tensor2d([[1, 0, 0, 0]]), [1, 4, 1])), "CategoricalPrior.update: classifierProbabilities must be of shape [batch >= 1, 4] (one row of Q(x) per real sample), got shape [1, 4, 1]."],
     ["update with an int32 tensor", (): unknown => uniform4.update(tf.tensor2d([[1, 0, 0, 0]], [1, 4], 'int32')), "CategoricalPrior.update: classifierProbabilities must be a float32 tensor, got dtype int32."],
     ["update with a zero-row tensor", (): unknown => uniform4.update(tf.zeros([0, 4])), "CategoricalPrior.update: classifierProbabilities must be of shape [batch >= 1, 4] (one row of Q(x) per real sample), got shape [0, 4]."],
     ["update with a ragged row", (): unknown => uniform4.update([[0.5, 0.5, 0, 0], [1, 0]]), "CategoricalPrior.update: classifierProbabilities[1] must be an array of 4 probabilities, got 2 values."],
@@ -166,3 +167,16 @@ describe('priors: edge values the other tests do not reach', () => {
   });
 });
 
+
+describe('oneHotLabels at its smallest', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('takes a single category', () => {
+    const labels = oneHotLabels([0, 0], 1);
+    expect(labels.shape).toEqual([2, 1]);
+    expect(Array.from(labels.dataSync())).toEqual([1, 1]);
+    labels.dispose();
+  });
+});

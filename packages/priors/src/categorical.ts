@@ -143,11 +143,13 @@ function checkRuleOutput(rule: CategoricalUpdateRule, state: RuleState, categori
   if (!Array.isArray(probabilities) || probabilities.length !== categories) {
     throw new InvalidArgumentError(`rule '${rule.name}'`, 'probabilities(state)', `an array of ${categories} numbers`, Array.isArray(probabilities) ? `${probabilities.length} numbers` : typeof probabilities);
   }
+  // Stryker disable next-line ArrayDeclaration: equivalent: with no shape, one row is the whole vector, which is what [d_c] says.
   expectProbabilityRows(`rule '${rule.name}'`, 'probabilities(state)', probabilities, [categories]);
   return probabilities;
 }
 
 function deepFreeze<T>(value: T): T {
+  // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent: Object.isFrozen is true for null and every primitive, so the type tests only say why it is safe.
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     Object.values(value).forEach(deepFreeze);
     Object.freeze(value);
@@ -237,6 +239,7 @@ export function categoricalPrior(options: CategoricalPriorOptions): CategoricalP
     if (!Array.isArray(options.probabilities) || options.probabilities.length === 0) {
       throw new InvalidArgumentError(caller, 'options.probabilities', 'a non-empty array of numbers', Array.isArray(options.probabilities) ? '[]' : typeof options.probabilities);
     }
+    // Stryker disable next-line ArrayDeclaration: equivalent: with no shape, one row is the whole vector, which is what [length] says.
     expectProbabilityRows(caller, 'options.probabilities', options.probabilities, [options.probabilities.length]);
     if (options.categories !== undefined && options.categories !== options.probabilities.length) {
       throw new InvalidArgumentError(caller, 'options.categories', `${options.probabilities.length} (the length of options.probabilities)`, String(options.categories));
@@ -248,6 +251,7 @@ export function categoricalPrior(options: CategoricalPriorOptions): CategoricalP
   }
   // Only a missing rule means the default: a null is a mistake, reported below.
   const rule = options.rule === undefined ? fixedRule() : options.rule;
+  // Stryker disable next-line ConditionalExpression: equivalent: a string or number has no init function, which the next tests catch with the same message.
   if (typeof rule !== 'object' || rule === null || typeof rule.init !== 'function' || typeof rule.update !== 'function' || typeof rule.probabilities !== 'function') {
     throw new InvalidArgumentError(caller, 'options.rule', 'a CategoricalUpdateRule ({ name, options, init, update, probabilities })', rule === null ? 'null' : typeof rule);
   }
@@ -263,6 +267,7 @@ export function categoricalPriorFromJSON(
   options: { readonly rules?: Readonly<Record<string, (options: RuleState) => CategoricalUpdateRule>> } = {},
 ): CategoricalPrior {
   const caller = 'categoricalPriorFromJSON';
+  // Stryker disable next-line ConditionalExpression: equivalent: a string or number has no format, which the next test catches with the same message.
   if (typeof json !== 'object' || json === null || json.format !== 'gantry/categorical-prior') {
     throw new InvalidArgumentError(caller, 'json.format', "'gantry/categorical-prior'", json === null || typeof json !== 'object' ? String(json) : JSON.stringify(json.format));
   }

@@ -23,6 +23,7 @@ export function expectBatchSize(caller: string, batch: unknown): number {
 
 /** Checks that `random` is a seeded stream from `createRandom`; shared by the samplers of this package. */
 export function expectRandom(caller: string, random: unknown): Random {
+  // Stryker disable next-line ConditionalExpression: equivalent: a string or number has no normal function, which the last test catches with the same message.
   if (typeof random !== 'object' || random === null || typeof (random as Random).normal !== 'function') {
     throw new InvalidArgumentError(caller, 'random', 'a Random from createRandom(seed) (@gantry/backend)', random === null ? 'null' : typeof random);
   }
