@@ -44,10 +44,13 @@ export interface Adam {
 export function adam(options: AdamOptions = {}): Adam {
   const caller = 'adam';
   const learningRate = expectNumber(caller, 'options.learningRate', options.learningRate ?? 1e-3, { min: 0, exclusive: true });
-  const beta1 = expectNumber(caller, 'options.beta1', options.beta1 ?? 0, { min: 0, max: 1 });
-  const beta2 = expectNumber(caller, 'options.beta2', options.beta2 ?? 0.99, { min: 0, max: 1 });
+  const beta = (argument: string, value: unknown): number => {
+    if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new InvalidArgumentError(caller, argument, 'a number in [0, 1)', typeof value === 'string' ? JSON.stringify(value) : String(value));
+    return value;
+  };
+  const beta1 = beta('options.beta1', options.beta1 ?? 0);
+  const beta2 = beta('options.beta2', options.beta2 ?? 0.99);
   const epsilon = expectNumber(caller, 'options.epsilon', options.epsilon ?? 1e-7, { min: 0, exclusive: true });
-  if (beta1 === 1 || beta2 === 1) throw new InvalidArgumentError(caller, beta1 === 1 ? 'options.beta1' : 'options.beta2', 'a number in [0, 1)', '1');
   const resolved = { learningRate, beta1, beta2, epsilon };
   return {
     options: resolved,
