@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setValueChecks } from '@gantry/backend';
 import { countDeviceReads, invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as losses from './index.js';
 
 // The cases pass what a user's JavaScript could pass: wrong types on purpose, so the
@@ -142,5 +142,26 @@ describe('losses: the edges of their checks', () => {
     // And with them on, each reads (the alpha range; the label rows and finiteness).
     expect(countDeviceReads(() => tf.tidy(() => L.wganGradientPenalty({ discriminator: D, real: t([2, 2]), fake: t([2, 2]), alpha: tf.tensor1d([0.5, 0.5]) })))).toBeGreaterThan(0);
     expect(countDeviceReads(() => tf.tidy(() => L.classificationLoss({ labels: t([2, 2], 0.5), logits: t([2, 2]) })))).toBeGreaterThan(0);
+  });
+});
+
+describe('the built-in adversarial families, as the module builds them when it loads', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('each is named by its key and gives its known values at logit 0', async () => {
+    // A fresh evaluation of the module, so that what it builds at load time is what is tested.
+    vi.resetModules();
+    const fresh = await import('./adversarial.js');
+    const ln2 = Math.log(2);
+    const expected: Record<string, [number, number]> = { logistic: [2 * ln2, ln2], minimax: [2 * ln2, -ln2], hinge: [2, 0], wasserstein: [0, 0], 'least-squares': [0.5, 0.5] };
+    expect(Object.keys(fresh.ADVERSARIAL_LOSSES)).toEqual(Object.keys(expected));
+    for (const [name, loss] of Object.entries(fresh.ADVERSARIAL_LOSSES)) {
+      expect(loss.name).toBe(name);
+      const [discriminator, generator] = tf.tidy(() => [loss.discriminator({ real: tf.zeros([3]), fake: tf.zeros([3]) }), loss.generator({ fake: tf.zeros([3]) })].map((value) => value.dataSync()[0] as number));
+      expect(discriminator, name).toBeCloseTo(expected[name]?.[0] as number, 6);
+      expect(generator, name).toBeCloseTo(expected[name]?.[1] as number, 6);
+    }
   });
 });
