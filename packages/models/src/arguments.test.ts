@@ -68,6 +68,7 @@ describe('models: every mistake gets its own line', () => {
     ["EqualizedDense gain Infinity", (): unknown => new M.EqualizedDense({ units: 2, gain: Number.POSITIVE_INFINITY }), "EqualizedDense: gain must be a finite number > 0, got Infinity."],
     ["EqualizedDense gain \"2\"", (): unknown => new M.EqualizedDense({ units: 2, gain: '2' }), "EqualizedDense: gain must be a finite number > 0, got \"2\"."],
     ["EqualizedDense on images", (): unknown => new M.EqualizedDense({ units: 2, name: 'd' }).apply(tfl.input({ shape: [4, 4, 1] })), "EqualizedDense 'd': input shape must be [batch, features], got [null,4,4,1]."],
+    ["EqualizedDense on unknown features", (): unknown => new M.EqualizedDense({ units: 2, name: 'd' }).apply(tfl.input({ shape: [null] })), "EqualizedDense 'd': input shape must be [batch, features], got [null,null]."],
     ["EqualizedConv2D filters 0", (): unknown => new M.EqualizedConv2D({ filters: 0, kernelSize: 3 }), "EqualizedConv2D: filters must be an integer >= 1, got 0."],
     ["EqualizedConv2D kernelSize 0", (): unknown => new M.EqualizedConv2D({ filters: 2, kernelSize: 0 }), "EqualizedConv2D: kernelSize must be an integer >= 1, got 0."],
     ["EqualizedConv2D kernelSize [3, 0]", (): unknown => new M.EqualizedConv2D({ filters: 2, kernelSize: [3, 0] }), "EqualizedConv2D: kernelSize must be an integer >= 1, got 0."],
@@ -89,5 +90,69 @@ describe('models: every mistake gets its own line', () => {
   it.each(cases.map(([name], index) => [name, index] as const))('%s', (_, index) => {
     const [, thunk, message] = cases[index] as [string, () => unknown, string];
     expect(invalidArgumentMessage(thunk)).toBe(message);
+  });
+});
+
+describe('models: names, options at their edges, and the paths the other tests do not take', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('names every network and layer after the builder, in order, when no name is given', () => {
+    const built = [
+      models.discriminator({ inputShape: [2], trunk: { kind: 'mlp', units: 4, layers: 2 } }),
+      models.classifier({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 4, layers: 1 } }),
+      models.mlpGenerator({ inputDim: 3, outputDim: 2, units: 4, layers: 1 }),
+      models.cnnGenerator({ inputDim: 3, outputShape: [8, 8, 1], channels: [4, 2] }),
+      models.integratedDiscriminator({ inputShape: [2], categories: 3, trunk: { kind: 'mlp', units: 4, layers: 1 } }),
+    ];
+    expect(built.map((model) => [model.name, ...model.layers.map((layer) => layer.name)].join(' '))).toEqual([
+      'discriminator discriminator/x discriminator/dense1 discriminator/leaky2 discriminator/dense3 discriminator/leaky4 discriminator/logit5',
+      'classifier classifier/x classifier/dense1 classifier/leaky2 classifier/logits3',
+      'generator generator/input generator/dense1 generator/leaky2 generator/dense3',
+      'generator generator/input generator/dense1 generator/leaky2 generator/reshape3 generator/deconv4 generator/leaky5 generator/deconv6 generator/tanh7',
+      'discriminator discriminator/x discriminator/dense1 discriminator/leaky2 discriminator/adversarial3 discriminator/logits4',
+    ]);
+    for (const model of built) model.dispose();
+  });
+
+  it("an MLP generator's 'tanh' output is tanh of the 'linear' one from the same seed", () => {
+    const linear = models.mlpGenerator({ inputDim: 3, outputDim: 2, units: 4, layers: 1, seed: 5 });
+    const bounded = models.mlpGenerator({ inputDim: 3, outputDim: 2, units: 4, layers: 1, seed: 5, outputActivation: 'tanh' });
+    const [plain, squashed] = tf.tidy(() => {
+      const z = tf.mul(tf.tensor2d([[1, -2, 3], [4, 0.5, -6]]), 10);
+      return [tf.tanh(linear.apply(z) as tf.Tensor), bounded.apply(z) as tf.Tensor].map((tensor) => Array.from(tensor.dataSync()));
+    });
+    expect(squashed).toEqual(plain);
+    expect((squashed as number[]).every((value) => Math.abs(value) <= 1)).toBe(true);
+    linear.dispose();
+    bounded.dispose();
+  });
+
+  it('a leaky slope of 0 is allowed (a plain ReLU)', () => {
+    const model = models.discriminator({ inputShape: [2], leakyAlpha: 0, trunk: { kind: 'mlp', units: 4, layers: 1 } });
+    expect(model.layers.some((layer) => layer.name.includes('leaky'))).toBe(true);
+    model.dispose();
+  });
+
+  it('a dense layer without bias has one weight and computes c·xW', () => {
+    const layer = new models.EqualizedDense({ units: 2, useBias: false, seed: 1, gain: 1, name: 'nobias' });
+    const y = tf.tidy(() => Array.from((layer.apply(tf.tensor2d([[1, 2, 3, 4]])) as tf.Tensor).dataSync()));
+    expect(layer.trainableWeights).toHaveLength(1);
+    const kernel = tf.tidy(() => (layer.trainableWeights[0]?.read() as tf.Tensor).arraySync() as number[][]);
+    // c = gain/√fan_in = 1/2.
+    const expected = [0, 1].map((j) => 0.5 * [1, 2, 3, 4].reduce((sum, x, i) => sum + x * (kernel[i]?.[j] as number), 0));
+    y.forEach((value, j) => expect(value).toBeCloseTo(expected[j] as number, 5));
+    layer.dispose();
+  });
+
+  it('applyModel checks the rank, and discriminatorOutputs counts the outputs', () => {
+    const plain = models.discriminator({ inputShape: [2], name: 'plain', trunk: { kind: 'mlp', units: 4, layers: 1 } });
+    expect(invalidArgumentMessage(() => models.applyModel(plain, tf.zeros([3, 2, 1])))).toBe("plain.apply: x must be of shape [batch, 2] (the model's input), got shape [3, 2, 1].");
+    const input = tfl.input({ shape: [2] });
+    const three = tfl.model({ inputs: input, outputs: [0, 1, 2].map(() => tfl.layers.dense({ units: 1 }).apply(input) as tfl.SymbolicTensor), name: 'three' });
+    expect(invalidArgumentMessage(() => models.discriminatorOutputs(three, tf.zeros([1, 2])))).toBe('discriminatorOutputs: model must be an integrated D* with outputs [adversarial, logits], got 3 outputs.');
+    plain.dispose();
+    three.dispose();
   });
 });

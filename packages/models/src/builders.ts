@@ -33,6 +33,7 @@ export interface NetworkOptions {
 }
 
 function integer(caller: string, argument: string, value: unknown, min = 1): number {
+  // Stryker disable next-line ConditionalExpression: equivalent: Number.isInteger is false for every non-number, with the same message.
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, describe(value));
   return value;
 }

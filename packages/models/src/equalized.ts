@@ -32,6 +32,7 @@ export function describe(value: unknown): string {
 }
 
 function positiveInteger(caller: string, argument: string, value: unknown): number {
+  // Stryker disable next-line ConditionalExpression: equivalent: Number.isInteger is false for every non-number, with the same message.
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw new InvalidArgumentError(caller, argument, 'an integer >= 1', describe(value));
   }
@@ -45,6 +46,7 @@ function pair(caller: string, argument: string, value: number | readonly [number
 
 function gainOf(caller: string, gain: unknown): number {
   const value = gain ?? Math.SQRT2;
+  // Stryker disable next-line ConditionalExpression: equivalent: Number.isFinite is false for every non-number, with the same message.
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(caller, 'gain', 'a finite number > 0', describe(value));
   return value;
 }
