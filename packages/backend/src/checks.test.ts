@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectFinite, expectNumber, expectProbabilityRows, expectTensor, InvalidArgumentError, setValueChecks, valueChecksEnabled } from './index.node.js';
+import { describeValue, expectFinite, expectNumber, expectProbabilityRows, expectTensor, InvalidArgumentError, setValueChecks, valueChecksEnabled } from './index.node.js';
 import { countDeviceReads, useBackend } from './testing.js';
 
 beforeAll(async () => {
@@ -95,5 +95,11 @@ describe('expectProbabilityRows', () => {
     expect(thrown(() => expectProbabilityRows('f', 'p', [Number.NaN, 1], [1, 2])).message).toBe(
       'f: p must be probabilities (finite, >= 0, rows summing to 1), got NaN at position 0 in row 0.',
     );
+  });
+});
+
+describe('describeValue', () => {
+  it('quotes a string, so that "3" is not shown as 3, and shows anything else as String does', () => {
+    expect(['3', 3, Number.NaN, undefined, null, true].map(describeValue)).toEqual(['"3"', '3', 'NaN', 'undefined', 'null', 'true']);
   });
 });

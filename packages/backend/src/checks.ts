@@ -119,6 +119,14 @@ export function expectFinite(caller: string, tensors: Readonly<Record<string, tf
   throw new InvalidArgumentError(caller, argument, 'finite', describeNonFinite(tensor.dataSync(), tensor.shape));
 }
 
+/**
+ * A bad value as the user wrote it, for the "got …" part of an {@link InvalidArgumentError}:
+ * a string in quotes, so that "3" is not shown as 3; anything else as `String` shows it.
+ */
+export function describeValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
 /** Throws an {@link InvalidArgumentError} unless `value` is a finite number (within `range`, if given). */
 export function expectNumber(
   caller: string,

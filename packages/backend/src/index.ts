@@ -29,6 +29,7 @@ export {
 export { AdamUpdate, type AdamUpdateAttrs } from './adam-kernel.js';
 export { conv2dFilterGradient, conv2dInputGradient, registerWasmKernels } from './wasm-kernels.js';
 export {
+  describeValue,
   expectFinite,
   expectNumber,
   expectProbabilityRows,

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createRandom, InvalidArgumentError, type Random } from '@gantry/backend';
-import { describe, EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
+import { createRandom, describeValue, InvalidArgumentError, type Random } from '@gantry/backend';
+import { EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -34,7 +34,7 @@ export interface NetworkOptions {
 
 function integer(caller: string, argument: string, value: unknown, min = 1): number {
   // Stryker disable next-line ConditionalExpression: equivalent: Number.isInteger is false for every non-number, with the same message.
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, describe(value));
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidArgumentError(caller, argument, `an integer >= ${min}`, describeValue(value));
   return value;
 }
 
@@ -88,7 +88,7 @@ class LayerFactory {
 
 function factoryFor(caller: string, options: NetworkOptions, defaultName: string): LayerFactory {
   const alpha = options.leakyAlpha ?? 0.2;
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', describe(alpha));
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', describeValue(alpha));
   const seed = integer(caller, 'options.seed', options.seed ?? 0, 0);
   return new LayerFactory(options.name ?? defaultName, seed, alpha);
 }

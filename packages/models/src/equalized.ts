@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { InvalidArgumentError } from '@gantry/backend';
+import { describeValue, InvalidArgumentError } from '@gantry/backend';
 
 type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type Shape = tfl.Shape;
@@ -26,15 +26,10 @@ export interface EqualizedArgs extends LayerArgs {
   readonly seed?: number;
 }
 
-/** A bad value as the user wrote it: a string in quotes, so "3" is not shown as 3. */
-export function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 function positiveInteger(caller: string, argument: string, value: unknown): number {
   // Stryker disable next-line ConditionalExpression: equivalent: Number.isInteger is false for every non-number, with the same message.
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(caller, argument, 'an integer >= 1', describe(value));
+    throw new InvalidArgumentError(caller, argument, 'an integer >= 1', describeValue(value));
   }
   return value;
 }
@@ -47,7 +42,7 @@ function pair(caller: string, argument: string, value: number | readonly [number
 function gainOf(caller: string, gain: unknown): number {
   const value = gain ?? Math.SQRT2;
   // Stryker disable next-line ConditionalExpression: equivalent: Number.isFinite is false for every non-number, with the same message.
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(caller, 'gain', 'a finite number > 0', describe(value));
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new InvalidArgumentError(caller, 'gain', 'a finite number > 0', describeValue(value));
   return value;
 }
 

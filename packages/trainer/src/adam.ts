@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AdamUpdate, expectNumber, InvalidArgumentError, type AdamUpdateAttrs } from '@gantry/backend';
+import { AdamUpdate, describeValue, expectNumber, InvalidArgumentError, type AdamUpdateAttrs } from '@gantry/backend';
 
 /** Options of {@link adam}; the defaults are the paper's (Section 4). */
 export interface AdamOptions {
@@ -45,7 +45,7 @@ export function adam(options: AdamOptions = {}): Adam {
   const caller = 'adam';
   const learningRate = expectNumber(caller, 'options.learningRate', options.learningRate ?? 1e-3, { min: 0, exclusive: true });
   const beta = (argument: string, value: unknown): number => {
-    if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new InvalidArgumentError(caller, argument, 'a number in [0, 1)', typeof value === 'string' ? JSON.stringify(value) : String(value));
+    if (typeof value !== 'number' || !(value >= 0 && value < 1)) throw new InvalidArgumentError(caller, argument, 'a number in [0, 1)', describeValue(value));
     return value;
   };
   const beta1 = beta('options.beta1', options.beta1 ?? 0);
