@@ -37,7 +37,9 @@ for (const name of values.packages.split(',')) {
     testRunner: 'vitest',
     plugins: ['@stryker-mutator/vitest-runner'],
     vitest: { configFile: 'vitest.config.ts' },
-    mutate: ['src/**/*.ts', '!src/**/*.test.ts', ...(EXCLUDED[name] ?? []).map((file) => `!${file}`)],
+    // Test helpers (src/test-support/) are not the package's code: a mutant there changes
+    // what the tests check, not what users run.
+    mutate: ['src/**/*.ts', '!src/**/*.test.ts', '!src/test-support/**', ...(EXCLUDED[name] ?? []).map((file) => `!${file}`)],
     coverageAnalysis: 'perTest',
     concurrency: Number(values.concurrency),
     timeoutMS: Number(values['timeout-ms']),
