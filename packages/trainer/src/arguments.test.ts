@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { trainableVariables } from '@gantry/models';
+import { categoricalPrior } from '@gantry/priors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as trainerPackage from './index.js';
 import { checkpoints, metricsLog } from './callbacks.js';
@@ -17,16 +18,21 @@ const T = { ...trainerPackage, metricsLog, checkpoints } as any;
 describe('trainer: every mistake gets its own line', () => {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   let trainer: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let withEma: any;
   let snapshot: { json: object; tensors: tf.NamedTensorMap };
   beforeAll(async () => {
     await useBackend('cpu');
     trainer = T.createTrainer({ setup: tinyRecipe(3), data: T.mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 3 });
+    withEma = T.createTrainer({ setup: tinyRecipe(3), data: T.mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 3, generatorEma: 0.9 });
     snapshot = trainer.snapshot();
   });
   afterAll(() => {
     tf.dispose(snapshot.tensors);
-    trainer.dispose();
-    for (const model of Object.values(trainer.setup.networks) as { dispose(): void }[]) model.dispose();
+    for (const made of [trainer, withEma]) {
+      made.dispose();
+      for (const model of Object.values(made.setup.networks) as { dispose(): void }[]) model.dispose();
+    }
   });
 
   const mixture = (): unknown => T.mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
@@ -59,6 +65,11 @@ describe('trainer: every mistake gets its own line', () => {
     ["Trainer.restore version", () => trainer.restore({ json: { ...snapshot.json, version: 2 }, tensors: {} }), "Trainer.restore: snapshot.json.format must be 'gantry/trainer-state' version 1, got gantry/trainer-state version 2."],
     ["Trainer.restore a tensor missing", () => trainer.restore({ json: snapshot.json, tensors: {} }), "Trainer.restore: snapshot.tensors['network/discriminator/0'] must be a tensor of shape [2, 8], got nothing."],
     ["adam beta2 \"0.9\"", () => T.adam({ beta2: '0.9' }), "adam: options.beta2 must be a number in [0, 1), got \"0.9\"."],
+    ["Trainer.restore a tensor's shape", () => trainer.restore({ json: snapshot.json, tensors: { ...snapshot.tensors, 'network/discriminator/0': tf.zeros([8, 2]) } }), "Trainer.restore: snapshot.tensors['network/discriminator/0'] must be shape [2, 8], got shape [8, 2]."],
+    ["Trainer.restore an EMA this trainer has not", () => trainer.restore({ json: { ...snapshot.json, generatorEma: 0.9 }, tensors: snapshot.tensors }), "Trainer.restore: snapshot.json.generatorEma must be null (this trainer has no generator EMA), got 0.9."],
+    ["Trainer.restore no EMA where this trainer has one", () => withEma.restore({ json: snapshot.json, tensors: snapshot.tensors }), "Trainer.restore: snapshot.json.generatorEma must be a decay (this trainer averages with 0.9), got null."],
+    ["createTrainer a phase's network", () => T.createTrainer({ setup: { ...tinyRecipe(3), phases: [{ ...tinyRecipe(3).phases[0], network: 'critic' }] }, data: mixture() }), "createTrainer: phase discriminator.network must be a key of setup.networks (discriminator, generator), got \"critic\"."],
+    ["Trainer.restore a prior of other categories", () => trainer.restore({ json: { ...snapshot.json, prior: T.createTrainer({ setup: { ...tinyRecipe(3), categorical: categoricalPrior({ categories: 2 }) }, data: mixture() }).prior.toJSON() }, tensors: snapshot.tensors }), "Trainer.restore: snapshot.json.prior.categories must be 3 (this trainer's categories), got 2."],
     ["observedRows rank 1", () => T.observedRows({ shape: [3], values: [1, 2, 3] }), "observedRows: value.shape must be [rows, columns], got [3]."],
   ];
 

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { gaussianMixture, inMemoryDataset, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { trainableVariables } from '@gantry/models';
+import { categoricalPrior, exponentialMovingAverage } from '@gantry/priors';
 import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { countDeviceReads, invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, datasetSource, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer } from './index.js';
+import { createTrainer, datasetSource, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer, type TrainerSnapshot } from './index.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 function weightsOf(trainer: Trainer): number[][] {
@@ -65,6 +66,33 @@ describe('createTrainer on cpu', () => {
     expect(emaOf(resumed)).toEqual(emaOf(straight));
     dispose(straight);
     dispose(resumed);
+  });
+
+  it('a snapshot that does not fit is refused before anything is assigned: the trainer continues as it was', () => {
+    const source = tinyTrainer(6, { generatorEma: 0.9 });
+    for (let i = 0; i < 3; i++) source.trainStep();
+    const snapshot = source.snapshot();
+    const target = tinyTrainer(5, { generatorEma: 0.9 });
+    const untouched = tinyTrainer(5, { generatorEma: 0.9 });
+    const lastEma = `ema/${(target.generatorEma?.shadows.length ?? 0) - 1}`;
+    const broken: Record<string, () => TrainerSnapshot> = {
+      'the last EMA tensor missing': () => ({ json: snapshot.json, tensors: Object.fromEntries(Object.entries(snapshot.tensors).filter(([key]) => key !== lastEma)) }),
+      'no EMA': () => ({ json: { ...snapshot.json, generatorEma: null }, tensors: snapshot.tensors }),
+      'a prior of another size': () => ({ json: { ...snapshot.json, prior: categoricalPrior({ categories: 2, rule: exponentialMovingAverage({ decay: 0.9 }) }).toJSON() }, tensors: snapshot.tensors }),
+      'a broken random state': () => ({ json: { ...snapshot.json, random: 'seed' as unknown as TrainerSnapshot['json']['random'] }, tensors: snapshot.tensors }),
+    };
+    for (const [name, make] of Object.entries(broken)) expect(() => target.restore(make()), name).toThrow();
+    tf.dispose(snapshot.tensors);
+    expect(target.step).toBe(0);
+    for (let i = 0; i < 3; i++) {
+      target.trainStep();
+      untouched.trainStep();
+    }
+    expect(weightsOf(target)).toEqual(weightsOf(untouched));
+    expect(target.prior.probabilities()).toEqual(untouched.prior.probabilities());
+    dispose(source);
+    dispose(target);
+    dispose(untouched);
   });
 
   it('resumes exactly from a dataset source: the data position comes back with the snapshot (points, across an epoch boundary)', () => {

@@ -106,7 +106,13 @@ export interface Trainer {
    * unless `useEma` is false), with categories from P(C) or the given ones.
    */
   sample(count: number, options?: { readonly categories?: readonly number[]; readonly useEma?: boolean; readonly seed?: number }): GeneratedSamples;
+  /** The whole state as JSON plus named tensor copies (the caller disposes them): what a checkpoint holds. */
   snapshot(): TrainerSnapshot;
+  /**
+   * Continues from a snapshot of a trainer made from the same recipe. Every tensor's
+   * presence and shape, the EMA, the random stream and the prior are checked before
+   * anything is assigned: a snapshot that does not fit throws and leaves the trainer as it was.
+   */
   restore(snapshot: TrainerSnapshot): void;
   /**
    * With `plan: true`, each computation of the step (`discriminator`, `discriminator/adam`, ...)
@@ -502,24 +508,30 @@ export function createTrainer(options: TrainerOptions): Trainer {
     restore(snapshot) {
       const { json, tensors } = snapshot;
       if (json.format !== 'gantry/trainer-state' || json.version !== 1) throw new InvalidArgumentError('Trainer.restore', 'snapshot.json.format', "'gantry/trainer-state' version 1", `${String(json.format)} version ${String(json.version)}`);
-      const take = (key: string, into: tf.Variable): void => {
-        const value = tensors[key];
-        if (value === undefined) throw new InvalidArgumentError('Trainer.restore', `snapshot.tensors['${key}']`, `a tensor of shape [${into.shape.join(', ')}]`, 'nothing');
-        if (value.shape.join() !== into.shape.join()) throw new InvalidArgumentError('Trainer.restore', `snapshot.tensors['${key}']`, `shape [${into.shape.join(', ')}]`, `shape [${value.shape.join(', ')}]`);
-        into.assign(value);
-      };
-      for (const [name, model] of Object.entries(setup.networks)) trainableVariables(model).forEach((variable, index) => take(`network/${name}/${index}`, variable));
+      // Every check before the first assignment: a snapshot that does not fit leaves the
+      // trainer as it was, not half restored.
+      const targets: [string, tf.Variable][] = [];
+      for (const [name, model] of Object.entries(setup.networks)) trainableVariables(model).forEach((variable, index) => targets.push([`network/${name}/${index}`, variable]));
       for (const [name, optimizer] of Object.entries(optimizers)) {
-        optimizer.state.firstMoments.forEach((moment, index) => take(`adam/${name}/m/${index}`, moment));
-        optimizer.state.secondMoments.forEach((moment, index) => take(`adam/${name}/v/${index}`, moment));
-        optimizer.state = { ...optimizer.state, step: json.optimizerSteps[name] ?? 0 };
+        optimizer.state.firstMoments.forEach((moment, index) => targets.push([`adam/${name}/m/${index}`, moment]));
+        optimizer.state.secondMoments.forEach((moment, index) => targets.push([`adam/${name}/v/${index}`, moment]));
       }
       if ((json.generatorEma === null) !== (ema === undefined)) {
         throw new InvalidArgumentError('Trainer.restore', 'snapshot.json.generatorEma', ema === undefined ? 'null (this trainer has no generator EMA)' : `a decay (this trainer averages with ${ema.decay})`, String(json.generatorEma));
       }
-      ema?.shadows.forEach((shadow, index) => take(`ema/${index}`, shadow));
-      random = createRandom(json.random);
-      prior = categoricalPriorFromJSON(json.prior, { rules: { [prior.rule.name]: () => prior.rule } });
+      ema?.shadows.forEach((shadow, index) => targets.push([`ema/${index}`, shadow]));
+      for (const [key, into] of targets) {
+        const value = tensors[key];
+        if (value === undefined) throw new InvalidArgumentError('Trainer.restore', `snapshot.tensors['${key}']`, `a tensor of shape [${into.shape.join(', ')}]`, 'nothing');
+        if (value.shape.join() !== into.shape.join()) throw new InvalidArgumentError('Trainer.restore', `snapshot.tensors['${key}']`, `shape [${into.shape.join(', ')}]`, `shape [${value.shape.join(', ')}]`);
+      }
+      const restoredRandom = createRandom(json.random);
+      const restoredPrior = categoricalPriorFromJSON(json.prior, { rules: { [prior.rule.name]: () => prior.rule } });
+      if (restoredPrior.categories !== prior.categories) throw new InvalidArgumentError('Trainer.restore', 'snapshot.json.prior.categories', `${prior.categories} (this trainer's categories)`, String(restoredPrior.categories));
+      for (const [key, into] of targets) into.assign(tensors[key] as tf.Tensor);
+      for (const [name, optimizer] of Object.entries(optimizers)) optimizer.state = { ...optimizer.state, step: json.optimizerSteps[name] ?? 0 };
+      random = restoredRandom;
+      prior = restoredPrior;
       data.restore(json.data);
       step = json.step;
     },
