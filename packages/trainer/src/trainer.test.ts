@@ -5,7 +5,7 @@ import { categoricalPrior, exponentialMovingAverage } from '@gantry/priors';
 import { createRandom, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { countDeviceReads, invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, datasetSource, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type Trainer, type TrainerSnapshot } from './index.js';
+import { createTrainer, datasetSource, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Term, type TermContext, type Trainer, type TrainerSnapshot } from './index.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 function weightsOf(trainer: Trainer): number[][] {
@@ -215,6 +215,61 @@ describe('createTrainer on cpu', () => {
     expect(Array.from(averaged.x.dataSync())).not.toEqual(Array.from(trained.x.dataSync()));
     tf.dispose([averaged.x, trained.x]);
     dispose(trainer);
+  });
+
+  it('samples from P(C) with a seeded stream of its own: the same seed gives the same samples, another seed others', () => {
+    // P(C) all on category 1: drawn categories must all be 1, and the samples those of c = 1.
+    const setup = { ...tinyRecipe(8), categorical: categoricalPrior({ probabilities: [0, 1, 0] }) };
+    const trainer = createTrainer({ setup, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 8 });
+    trainer.trainStep();
+    const drawn = trainer.sample(5);
+    const again = trainer.sample(5);
+    const chosen = trainer.sample(5, { categories: [1, 1, 1, 1, 1] });
+    const otherSeed = trainer.sample(5, { seed: 7 });
+    expect(Array.from(drawn.categories)).toEqual([1, 1, 1, 1, 1]);
+    expect(Array.from(again.x.dataSync())).toEqual(Array.from(drawn.x.dataSync()));
+    // z is drawn first from the sampling stream, so chosen categories equal to the drawn ones give the same points.
+    expect(Array.from(chosen.x.dataSync())).toEqual(Array.from(drawn.x.dataSync()));
+    expect(Array.from(otherSeed.x.dataSync())).not.toEqual(Array.from(drawn.x.dataSync()));
+    // Sampling leaves the training stream alone: the next step is the one an unsampled trainer takes.
+    const twin = createTrainer({ setup: { ...tinyRecipe(8), categorical: categoricalPrior({ probabilities: [0, 1, 0] }) }, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 8 });
+    twin.trainStep();
+    expect(trainer.trainStep().losses).toEqual(twin.trainStep().losses);
+    tf.dispose([drawn.x, again.x, chosen.x, otherSeed.x]);
+    dispose(trainer);
+    dispose(twin);
+  });
+
+  it('gives the phases the real labels as one-hot rows, from host or device labels, and none for unlabelled data', () => {
+    const labels = Int32Array.from([2, 0, 1, 2]);
+    const source = (onDevice: boolean, classes: number | undefined): DataSource => ({
+      name: 'labelled',
+      sampleShape: [2],
+      classes,
+      next: (batchSize) => ({ x: tf.zeros([batchSize, 2]), labels: onDevice ? tf.tensor1d(labels, 'int32') : labels }),
+      state: () => null,
+      restore: () => undefined,
+    });
+    const seen = (data: DataSource): (number[] | null)[] => {
+      const setup = tinyRecipe(4);
+      const rows: (number[] | null)[] = [];
+      const phases = setup.phases.map((phase) => ({
+        ...phase,
+        observe: (context: TermContext) => {
+          const real = context.batch.realLabels;
+          rows.push(real === undefined ? null : [...real.shape, ...Array.from(real.dataSync())]);
+          return phase.observe?.(context) ?? {};
+        },
+      }));
+      const trainer = createTrainer({ setup: { ...setup, phases }, data, batchSize: 4, seed: 4 });
+      trainer.trainStep();
+      dispose(trainer);
+      return rows;
+    };
+    const oneHot = [4, 3, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1];
+    expect(seen(source(false, 3))).toEqual([oneHot, oneHot]);
+    expect(seen(source(true, 3))).toEqual([oneHot, oneHot]);
+    expect(seen(source(true, undefined))).toEqual([null, null]);
   });
 
   describe('with plan: true (recorded kernel plans)', () => {
