@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as metrics from './index.js';
@@ -64,6 +65,10 @@ describe('metrics: every mistake gets its own line', () => {
     ["mixtureRecovery mergeShare 0", (): unknown => M.mixtureRecovery(M.evaluateMixture(mix), { mergeShare: 0 }), "mixtureRecovery: criteria.mergeShare must be a finite number in (0, 1), got 0."],
     ["mixtureRecovery mergeShare 1", (): unknown => M.mixtureRecovery(M.evaluateMixture(mix), { mergeShare: 1 }), "mixtureRecovery: criteria.mergeShare must be a finite number in (0, 1), got 1."],
     ["referenceClassifier missing kernel", (): unknown => M.referenceClassifier({}), "referenceClassifier: weights['conv1/kernel'] must be a tensor of shape [3, 3, 1, 32], got nothing."],
+    ["referenceClassifier kernel shape", (): unknown => M.referenceClassifier({ 'conv1/kernel': tf.zeros([3, 3, 1, 16]) }), "referenceClassifier: weights['conv1/kernel'] must be a tensor of shape [3, 3, 1, 32], got shape [3, 3, 1, 16]."],
+    ["referenceClassifier missing bias", (): unknown => M.referenceClassifier({ 'conv1/kernel': tf.zeros([3, 3, 1, 32]) }), "referenceClassifier: weights['conv1/bias'] must be a tensor of shape [32], got nothing."],
+    ["referenceClassifier bias shape", (): unknown => M.referenceClassifier({ 'conv1/kernel': tf.zeros([3, 3, 1, 32]), 'conv1/bias': tf.zeros([1, 32]) }), "referenceClassifier: weights['conv1/bias'] must be a tensor of shape [32], got shape [1, 32]."],
+    ["referenceClassifier images shape", (): unknown => M.referenceClassifier(M.initialReferenceWeights((shape: number[]) => tf.zeros(shape))).features(tf.zeros([2, 28, 28, 3])), "referenceClassifier: images must be shape [n, 28, 28, 1], got shape [2, 28, 28, 3]."],
     ["decodeReferenceWeights format", (): unknown => M.decodeReferenceWeights({ format: 'other', version: 1, weights: {} }), "decodeReferenceWeights: weights must be format 'gantry/reference-classifier' version 1, got other version 1."],
     ["decodeReferenceWeights version", (): unknown => M.decodeReferenceWeights({ format: 'gantry/reference-classifier', version: 2, weights: {} }, 'assets/mine.json'), "decodeReferenceWeights: assets/mine.json must be format 'gantry/reference-classifier' version 1, got gantry/reference-classifier version 2."],
   ];

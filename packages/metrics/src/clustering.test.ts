@@ -28,6 +28,17 @@ describe('clustering metrics', () => {
     expect(normalizedMutualInformation([3, 3], [1, 1])).toBe(1);
   });
 
+  it('a majority tie goes to the smallest class, whichever comes first', () => {
+    expect([...majorityMapping([0, 0, 0, 0], [1, 1, 3, 3])]).toEqual([[0, 1]]);
+    expect([...majorityMapping([0, 0, 0, 0], [3, 3, 1, 1])]).toEqual([[0, 1]]);
+    expect([...majorityMapping([0, 0, 0, 0, 0], [3, 3, 1, 1, 3])]).toEqual([[0, 3]]);
+  });
+
+  it('NMI is 0 when only one side is a single cluster', () => {
+    expect(normalizedMutualInformation([0, 1], [0, 0])).toBe(0);
+    expect(normalizedMutualInformation([0, 0], [0, 1])).toBe(0);
+  });
+
   it('rejects unpaired or non-integer labels, naming them', () => {
     expect(invalidArgumentMessage(() => clusteringAccuracy([0, 1], [0]))).toBe('clusteringAccuracy: predicted must be 1 labels (one per true label), got 2.');
     expect(invalidArgumentMessage(() => normalizedMutualInformation([0, 1.5], [0, 1]))).toBe('normalizedMutualInformation: predicted[1] must be a non-negative integer label, got 1.5.');

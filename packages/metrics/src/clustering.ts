@@ -45,6 +45,7 @@ export function majorityMapping(predicted: ArrayLike<number>, truth: ArrayLike<n
   expectPaired('majorityMapping', predicted, truth);
   const mapping = new Map<number, number>();
   for (const [cluster, row] of contingency(predicted, truth)) {
+    // Stryker disable next-line UnaryOperator: equivalent: the first label always replaces it, bestCount starting below any count
     let best = -1;
     let bestCount = -1;
     for (const [label, count] of row) {

@@ -26,6 +26,17 @@ describe('frechetDistance', () => {
     expect(frechetDistance({ values: base, dimension: d }, { values: moved, dimension: d })).toBeCloseTo(1 + 4 + 0.25, 9);
   });
 
+  it('moments: the mean and the unbiased covariance, by hand', () => {
+    // Rows (1, 2), (3, 0), (5, 4): mean (3, 2); deviations (-2, 0), (0, -2), (2, 2).
+    const moments = featureMoments({ values: [1, 2, 3, 0, 5, 4], dimension: 2 });
+    expect(Array.from(moments.mean)).toEqual([3, 2]);
+    expect(Array.from(moments.covariance)).toEqual([4, 2, 2, 4]);
+    expect(moments.count).toBe(3);
+    const three = featureMoments({ values: [1, 0, 2, 0, 1, 4, 2, 2, 0], dimension: 3 });
+    expect(Array.from(three.mean)).toEqual([1, 1, 2]);
+    expect(Array.from(three.covariance)).toEqual([1, 0.5, -2, 0.5, 1, -1, -2, -1, 4]);
+  });
+
   it('is ||μ||² + tr Σ for the set against twice itself', () => {
     const moments = featureMoments({ values: base, dimension: d });
     const doubled = base.map((value) => 2 * value);

@@ -61,6 +61,35 @@ describe('evaluateMixture', () => {
     expect([covered(0.005), covered(0.0055)]).toEqual([4, 3]);
   });
 
+  it('at its edges: the radius and threshold inclusive, a tie to the first component, a category without samples, no high-quality sample, a zero in P(C)', () => {
+    // std 0.5, radius 2: high quality within 1 of a center, inclusive; (1, 0) is exactly 1 away.
+    // Category 0 (P 0.25): (1, 0) and (9, 0), one on each component (a tie: component 0).
+    // Category 1 (P 0.25, exactly the threshold): no samples. Category 2 (P 0.5): (12, 0), 2 from center 1.
+    // Category 3 (P 0): left out, and 0 · log 0 = 0 in the entropy.
+    const evaluation = evaluateMixture({ samples: [1, 0, 9, 0, 12, 0], sampleCategories: [0, 0, 2], prior: [0.25, 0.25, 0.5, 0], centers: CENTERS, probabilities: [0.5, 0.5], std: 0.5, radius: 2, threshold: 0.25 });
+    expect(evaluation.prior).toEqual([0.25, 0.25, 0.5, 0]);
+    expect(evaluation.entropy).toBeCloseTo(-(0.5 * Math.log(0.25) + 0.5 * Math.log(0.5)), 12);
+    // Sorted by P(c), descending; the category without samples has no component, purity 0.
+    expect(evaluation.categories).toEqual([
+      { category: 2, probability: 0.5, samples: 1, component: 1, purity: 1, componentShares: [0, 1], highQualityFraction: 0 },
+      { category: 0, probability: 0.25, samples: 2, component: 0, purity: 0.5, componentShares: [0.5, 0.5], highQualityFraction: 1 },
+      { category: 1, probability: 0.25, samples: 0, component: null, purity: 0, componentShares: [0, 0], highQualityFraction: 0 },
+    ]);
+    expect(evaluation.distinctComponents).toBe(true);
+    expect(evaluation.highQualityFraction).toBe(2 / 3);
+    expect(evaluation.sampleFrequencies).toEqual([0.5, 0.5]);
+    // The P(c) of reported categories with a component, renormalised over all reported ones.
+    expect(evaluation.recoveredProbabilities).toEqual([0.25, 0.5]);
+    const far = evaluateMixture({ samples: [5, 5], sampleCategories: [0], prior: [1], centers: CENTERS, probabilities: [0.5, 0.5], std: 1 });
+    expect(far.sampleFrequencies).toEqual([0, 0]);
+    expect(far.highQualityFraction).toBe(0);
+    // Categories without samples own no component: no split is reported for them.
+    const empty = evaluateMixture({ samples: [0, 0, 10, 0], sampleCategories: [0, 1], prior: [0.25, 0.25, 0.25, 0.25], centers: CENTERS, probabilities: [0.5, 0.5], std: 1 });
+    expect(empty.distinctComponents).toBe(true);
+    expect(mixtureRecovery(empty).split).toEqual([]);
+    expect(mixtureRecovery(empty).failures).toEqual(['4 categories ≥ 1% for 2 components', 'category 2 has purity 0.000 < 0.9', 'category 3 has purity 0.000 < 0.9', 'total variation 0.2500 > 0.05']);
+  });
+
   it('names bad input', () => {
     expect(invalidArgumentMessage(() => evaluateMixture({ samples: [0, 0, 1], sampleCategories: [0, 1], prior: [1], centers: CENTERS, probabilities: [0.5, 0.5], std: 1 }))).toBe(
       'evaluateMixture: input.samples must be 2 × 2 = 4 values, got 3.',
@@ -140,6 +169,16 @@ describe('mixtureRecovery', () => {
     expect(recovery.failures).toEqual(['5 categories ≥ 1% for 4 components', 'component 1 is split between categories 1, 4']);
     expect(mixtureRecovery(evaluation, { purity: 0.95 }).failures).toContain('category 3 (P 0.300) is a merge: its samples fall on components 3 (93%), 0 (7%)');
     expect(mixtureRecovery(evaluation, { purity: 0.95, mergeShare: 0.1 }).failures).toContain('category 3 has purity 0.933 < 0.95');
+  });
+
+  it('its thresholds are inclusive: purity and merge share at the criterion, total variation and high-quality fraction at the limit', () => {
+    const report = { category: 0, probability: 0.5, samples: 10, component: 0, purity: 0.8, componentShares: [0.8, 0.2], highQualityFraction: 0.9 };
+    const evaluation = { prior: [0.5, 0.5], entropy: Math.log(2), categories: [report, { ...report, category: 1, component: 1, componentShares: [0.2, 0.8] }], distinctComponents: true, recoveredProbabilities: [0.5, 0.5], totalVariation: 0.25, highQualityFraction: 0.9, sampleFrequencies: [0.5, 0.5], coveredComponents: [0, 1], modesCovered: 2, sampleTotalVariation: 0 };
+    expect(mixtureRecovery(evaluation, { purity: 0.8, totalVariation: 0.25, highQualityFraction: 0.9 })).toEqual({ recovered: true, merges: [], uncovered: [], split: [], failures: [] });
+    // Just past the purity: a merge at a share equal to mergeShare, reported as a merge and not also as low purity.
+    const merged = mixtureRecovery(evaluation, { purity: 0.81, mergeShare: 0.2, totalVariation: 0.25, highQualityFraction: 0.9 });
+    expect(merged.failures).toEqual(['category 0 (P 0.500) is a merge: its samples fall on components 0 (80%), 1 (20%)', 'category 1 (P 0.500) is a merge: its samples fall on components 1 (80%), 0 (20%)']);
+    expect(mixtureRecovery(evaluation, { purity: 0.81, mergeShare: 0.21, totalVariation: 0.25, highQualityFraction: 0.9 }).failures).toEqual(['category 0 has purity 0.800 < 0.81', 'category 1 has purity 0.800 < 0.81']);
   });
 
   it('a run off the components fails on its high-quality fraction alone', () => {

@@ -78,8 +78,10 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
   const components = centers.length;
   const dimension = centers[0]?.length ?? 0;
   if (components === 0 || dimension === 0) throw new InvalidArgumentError(caller, 'input.centers', 'at least one center of dimension >= 1', JSON.stringify(centers));
+  // Stryker disable next-line ArrayDeclaration: equivalent: a shape of one row of values.length and an empty shape both mean one row of all the values
   expectProbabilityRows(caller, 'input.probabilities', input.probabilities, [input.probabilities.length]);
   if (input.probabilities.length !== components) throw new InvalidArgumentError(caller, 'input.probabilities', `${components} probabilities (one per center)`, `${input.probabilities.length}`);
+  // Stryker disable next-line ArrayDeclaration: equivalent: as above
   expectProbabilityRows(caller, 'input.prior', prior, [prior.length]);
   const std = expectNumber(caller, 'input.std', input.std, { min: 0, exclusive: true });
   const threshold = expectNumber(caller, 'input.threshold', input.threshold ?? 0.01, { min: 0, max: 1 });
