@@ -232,6 +232,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
           const describe = (list: readonly string[], types: readonly string[]): string => `[${list.map((shape, index) => `${types[index]} [${shape}]`).join(', ')}]`;
           throw new InvalidArgumentError('KernelPlan.run', 'inputs', `the recorded shapes and dtypes ${describe(shapes, dtypes)}`, describe(runInputs.map((tensor) => tensor.shape.join(',')), runInputs.map((tensor) => tensor.dtype)));
         }
+        // Stryker disable next-line ArrayDeclaration: equivalent: a JavaScript array grows as values are stored in it
         const live: (tf.TensorInfo | undefined)[] = new Array<tf.TensorInfo | undefined>(valueCount);
         const release = (info: tf.TensorInfo): void => {
           if (info instanceof tf.Tensor) info.dispose();
@@ -252,6 +253,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
         // Kernels that run others through the engine make tensors that tidy frees.
         tf.tidy(() => {
           for (const { kernel, keepOutput, frees } of steps) {
+            // Stryker disable next-line ArrayDeclaration: equivalent: a listed kernel's recorded inputs set every index from 0, over the mutant's one element
             const args: Record<string, tf.TensorInfo | null> | (tf.TensorInfo | null)[] = kernel.listed ? [] : {};
             const lent: tf.Tensor[] = [];
             for (const [key, source, shape, dtype] of kernel.inputs) {

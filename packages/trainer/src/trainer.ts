@@ -167,7 +167,7 @@ function batchOf(tensors: readonly tf.Tensor[], labelled: boolean): StepBatch {
 }
 
 /** Whether two tensors hold the same bits (NaN equal to the same NaN). */
-function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
+export function sameBits(a: tf.Tensor, b: tf.Tensor): boolean {
   if (a.dtype !== b.dtype || a.shape.join() !== b.shape.join()) return false;
   const x = a.dataSync() as tf.TypedArray;
   const y = b.dataSync() as tf.TypedArray;
@@ -212,6 +212,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const z = setup.continuous.sample(batchSize, random);
     const c = prior.sample(batchSize, random);
     const realLabels = real.labels === undefined || data.classes === undefined ? undefined : real.labels instanceof tf.Tensor ? deviceOneHot(real.labels, data.classes) : oneHotLabels(Array.from(real.labels), data.classes);
+    // Stryker disable next-line LogicalOperator: equivalent: generatorInput's own default is 'one-hot'
     return { real: real.x, realLabels, z, c, generatorInput: generatorInput(z, c, { labelEncoding: setup.labelEncoding ?? 'one-hot' }) };
   }
 
@@ -272,6 +273,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const phaseWeights = weights[phase.name] as Record<string, number>;
     const active = Object.keys(phase.terms).filter((name) => phaseWeights[name] !== 0);
     const optimizer = optimizers[phase.network] as NetworkOptimizer;
+    // Stryker disable next-line ObjectLiteral,ArrayDeclaration: equivalent: the computation or its plan sets both lists before they are read
     const layout: Layout = { gradients: [], observed: [] };
     const guard = (read: tf.TypedArray): void => {
       active.forEach((name, index) => {
@@ -284,7 +286,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const stepBatch = batchOf(inputs, batch.realLabels !== undefined);
       const observedHere: Record<string, tf.Tensor> = {};
       let values: tf.Tensor | undefined;
-      const { value, grads } = tf.variableGrads(() => {
+      const body = (): tf.Scalar => {
         const cache = new Map<string, unknown>();
         const context: TermContext = {
           step: stepNumber,
@@ -302,10 +304,25 @@ export function createTrainer(options: TrainerOptions): Trainer {
         // With value checks on, `weighted` reads the terms and rejects a NaN itself: the
         // trainer's guard comes first, to name the step and phase. (Such a phase reads
         // values while it runs, so it is never replayed.)
-        if (valueChecksEnabled()) guard(values.dataSync() as tf.TypedArray);
-        return weighted(terms, Object.fromEntries(active.map((name) => [name, phaseWeights[name] as number])));
-      }, optimizer.variables);
-      value.dispose();
+        if (valueChecksEnabled()) {
+          try {
+            guard(values.dataSync() as tf.TypedArray);
+          } catch (error) {
+            // Kept tensors outlive the phase's scope: free them before the step is undone.
+            tf.dispose([values, ...Object.values(observedHere)]);
+            throw error;
+          }
+        }
+        return active.length === 0 ? tf.zeros([]) : weighted(terms, Object.fromEntries(active.map((name) => [name, phaseWeights[name] as number])));
+      };
+      // A phase whose terms all weigh 0 still observes, but has nothing to differentiate.
+      let grads: Record<string, tf.Tensor> = {};
+      if (active.length === 0) body();
+      else {
+        const result = tf.variableGrads(body, optimizer.variables);
+        result.value.dispose();
+        grads = result.grads;
+      }
       layout.gradients = optimizer.variables.map((variable) => variable.name).filter((name) => grads[name] !== undefined);
       layout.observed = Object.keys(observedHere);
       return [values as tf.Tensor, ...layout.gradients.map((name) => grads[name] as tf.Tensor), ...layout.observed.map((key) => observedHere[key] as tf.Tensor)];
@@ -314,6 +331,11 @@ export function createTrainer(options: TrainerOptions): Trainer {
     const phaseKey = key === undefined || key === null ? null : `${key}|${active.map((name) => `${name}:${phaseWeights[name]}`).join(',')}`;
     const [values, ...rest] = computeOrReplay(phase.name, phaseKey, computePhase, batchTensors(batch), networkVariables, layout);
     const gradients = layout.gradients.map((_, index) => rest[index] as tf.Tensor);
+    const repeated = layout.observed.find((key) => observed[key] !== undefined);
+    if (repeated !== undefined) {
+      tf.dispose([values as tf.Tensor, ...rest.slice(layout.gradients.length)]);
+      throw new InvalidArgumentError('Trainer.trainStep', `phase ${phase.name}.observe`, 'keys no earlier phase of the step observed', `'${repeated}' again`);
+    }
     layout.observed.forEach((key, index) => {
       observed[key] = tf.keep(rest[layout.gradients.length + index] as tf.Tensor);
     });
@@ -321,6 +343,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
     // non-finite value then undoes the whole step (trainStep).
     results.push({ phase: phase.name, terms: active, values: tf.keep(values as tf.Tensor) });
 
+    // Nothing to update (every term weighs 0): Adam's step stays where it is.
+    if (layout.gradients.length === 0) return;
     const state = optimizer.state;
     if (!planning) {
       optimizer.state = optimizer.adam.apply(state, optimizer.variables, Object.fromEntries(layout.gradients.map((name, index) => [name, gradients[index] as tf.Tensor])));
@@ -335,7 +359,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return adamUpdates(optimizer.adam.options, state, optimizer.variables, named, inputs[count] as tf.Scalar, inputs[count + 1] as tf.Scalar).flatMap((update) => [update.variable, update.firstMoment, update.secondMoment]);
     };
     const adamVariables = [...optimizer.variables, ...state.firstMoments, ...state.secondMoments];
-    const updates = computeOrReplay(`${phase.name}/adam`, layout.gradients.join(','), computeAdam, [...gradients, scalars.rate, scalars.epsilon], adamVariables, { gradients: [], observed: [] });
+    // Stryker disable next-line ObjectLiteral,ArrayDeclaration: equivalent: the layout of the Adam computation is never read
+    const adamLayout: Layout = { gradients: [], observed: [] };
+    const updates = computeOrReplay(`${phase.name}/adam`, layout.gradients.join(','), computeAdam, [...gradients, scalars.rate, scalars.epsilon], adamVariables, adamLayout);
     const indexOf = new Map(optimizer.variables.map((variable, index) => [variable.name, index]));
     layout.gradients.forEach((name, k) => {
       const index = indexOf.get(name) as number;
