@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
+import { ADD1, ADD4, backendMemory, DIV1, DIV4, get, I32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, SQRT1, SQRT4, store1, store4, SUB1, SUB4, uleb, V128, F32 } from './wasm-assembly.js';
 
 /**
  * The name of Gantry's fused Adam kernel: one kernel call updates every variable of a
@@ -32,34 +33,6 @@ export interface AdamUpdateAttrs {
  * Parameters: θ, m, v, g, θ', m', v' (byte offsets), n, β1, 1 − β1, β2, 1 − β2, rate, ε,
  * and whether to compute m'.
  */
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const get = (index: number): number[] => [0x20, index];
-const set = (index: number): number[] => [0x21, index];
-const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-const load4 = simd(0x00).concat([0, 0]);
-const store4 = simd(0x0b).concat([0, 0]);
-const [SPLAT, SQRT4, ADD4, SUB4, MUL4, DIV4] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd) as [number[], number[], number[], number[], number[], number[]];
-const load1 = [0x2a, 2, 0];
-const store1 = [0x38, 2, 0];
-const [SQRT1, ADD1, SUB1, MUL1, DIV1] = [[0x91], [0x92], [0x93], [0x94], [0x95]];
-
-function uleb(value: number): number[] {
-  const bytes: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value >>>= 7;
-    if (value !== 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (value !== 0);
-  return bytes;
-}
-
-const vector = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-const name = (text: string): number[] => [...uleb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
-
 /** The update loop over one width: `address(k)` is the address of pointer parameter k at the current offset. */
 function updateLoop(step: number, end: number, lanes: boolean): number[] {
   const [load, store, add, sub, mul, div, sqrt] = lanes ? [load4, store4, ADD4, SUB4, MUL4, DIV4, SQRT4] : [load1, store1, ADD1, SUB1, MUL1, DIV1, SQRT1];
@@ -88,24 +61,14 @@ function updateLoop(step: number, end: number, lanes: boolean): number[] {
 
 function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const params = [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, I32];
-  const body = [
-    ...vector([[3, I32], [9, V128], [3, F32]]),
+  const code = [
     ...[8, 9, 10, 11, 12, 13].flatMap((parameter, k) => [...get(parameter), ...SPLAT, ...set(18 + k)]),
     ...get(7), 0x41, 2, 0x74, ...set(17),
     ...get(7), 0x41, 0x7c, 0x71, 0x41, 2, 0x74, ...set(16),
     ...updateLoop(16, 16, true),
     ...updateLoop(4, 17, false),
-    0x0b,
   ];
-  const limits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vector([[0x60, ...vector(params.map((type) => [type])), 0]])),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
-    ...section(3, vector([[0]])),
-    ...section(7, vector([[...name('adam'), 0x00, 0]])),
-    ...section(10, vector([[...uleb(body.length), ...body]])),
-  ]);
+  return moduleBytes([{ name: 'adam', params, locals: [[3, I32], [9, V128], [3, F32]], code }], shared);
 }
 
 type AdamFunction = (...args: number[]) => void;
@@ -123,7 +86,7 @@ const modules = new WeakMap<object, AdamFunction | null>();
 function simdUpdate(backend: WasmBackend): AdamFunction | null {
   if (modules.has(backend)) return modules.get(backend) as AdamFunction | null;
   let update: AdamFunction | null = null;
-  const memory = backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+  const memory = backendMemory(backend);
   if (memory !== undefined) {
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     try {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { AdamUpdate, adamUpdateWasm } from './adam-kernel.js';
+import { registerElementwiseKernels } from './elementwise-kernels.js';
+import { gemmBatchMatMul } from './gemm-kernel.js';
 
 /*
  * TF.js's wasm backend has no Conv2DBackpropFilter kernel (tfjs#8474), so the gradient of
@@ -260,15 +262,18 @@ function registerFastTransposedMatMul(): void {
     kernelFunc: (args) => {
       const { inputs, attrs, backend } = args;
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-      if (!transposeA && !transposeB) return originalFunc(args);
       const { a, b } = inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const data = backend as unknown as { disposeData: (dataId: object) => void };
-      const temporaries: tf.TensorInfo[] = [];
-      const transposed = (x: tf.TensorInfo): tf.TensorInfo => {
+      const swapped = (x: tf.TensorInfo): tf.TensorInfo => {
         const perm = x.shape.map((_, axis) => axis);
         [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2] as number, perm[perm.length - 1] as number];
         return transposeFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
       };
+      const product = gemmBatchMatMul(a, b, transposeA, transposeB, backend, swapped as (x: unknown) => never);
+      if (product !== null) return product as tf.TensorInfo;
+      if (!transposeA && !transposeB) return originalFunc(args);
+      const data = backend as unknown as { disposeData: (dataId: object) => void };
+      const temporaries: tf.TensorInfo[] = [];
+      const transposed = swapped;
       const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
         const result = transposed(x);
         temporaries.push(result);
@@ -374,10 +379,14 @@ function registerFastLeakyRelu(): void {
 
 /**
  * Registers on the wasm backend the kernels Gantry's training steps need and TF.js lacks
- * there (Conv2DBackpropFilter), a BatchMatMul that avoids wasm's slow transposed path, and a
- * Conv2DBackpropInput (also the transposed convolution) on XNNPACK for two or more input
- * channels, an Identity and same-dtype Cast that share data rather than copy it, and a
- * LeakyRelu from wasm's fast Step and Multiply, and Gantry's fused Adam update ({@link AdamUpdate}). Idempotent; registered by `selectBackend('wasm')`.
+ * there (Conv2DBackpropFilter), and faster ones that give the same bits as wasm's own: a
+ * BatchMatMul on Gantry's product (no XNNPACK operator built per new right-hand tensor, no
+ * slow transposed path, batches that broadcast on both sides right), Add, Sub, Multiply,
+ * RealDiv and a Sum over leading axes without XNNPACK's per-call set-up, a Conv2DBackpropInput
+ * (also the transposed convolution) on XNNPACK for two or more input channels, an Identity and
+ * same-dtype Cast that share data rather than copy it, a LeakyRelu from Step and Multiply, and
+ * Gantry's fused Adam update ({@link AdamUpdate}). Idempotent; registered by
+ * `selectBackend('wasm')`.
  */
 export function registerWasmKernels(): void {
   if (registered) return;
@@ -385,6 +394,7 @@ export function registerWasmKernels(): void {
   registerFastTransposedMatMul();
   registerSharingIdentityAndCast();
   registerPhasedInputGradient();
+  registerElementwiseKernels();
   registerFastLeakyRelu();
   if (tf.getKernel(AdamUpdate, 'wasm') === undefined) tf.registerKernel({ kernelName: AdamUpdate, backendName: 'wasm', kernelFunc: adamUpdateWasm as unknown as tf.KernelFunc });
   if (tf.getKernel(tf.Conv2DBackpropFilter, 'wasm') === undefined) {
