@@ -45,7 +45,7 @@ export function program(io: Console): Command {
     .option('--channels <list>', 'images: filters of D’s stride-2 convolutions from the input up, e.g. 32,64; G uses them in reverse (the preset’s by default)')
     .option('--learning-rate <x>', 'Adam learning rate (default 1e-3; β = (0, 0.99))')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
-    .option('--threads <n>', 'wasm backend: threads for its products and convolutions, 1 to 4 (default 1; 2 speeds up the 4 × 512 and image steps and slows the quick preset’s points step; the same numbers bit for bit; not in config.json)')
+    .option('--threads <n>', 'wasm backend: threads for its convolutions, 1 to 4 (default 1; 2 speeds up the image steps; the points steps run their products on one thread either way; the same numbers bit for bit; not in config.json)')
     .option('--no-plan', 'run every step through TF.js’s engine instead of replaying recorded kernel plans (the same numbers, bit for bit; slower)')
     .option('--log-every <n>', 'steps between metrics.jsonl lines')
     .option('--checkpoint-every <n>', 'steps between checkpoints')
