@@ -4,11 +4,13 @@
 // is printed at the end. Not part of CI: a full run takes hours on 2 cores.
 // node scripts/mutation.mjs [--packages priors,losses] [--concurrency 2] [--timeout-ms 15000] [--force]
 import { spawnSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
+const MUTATION_CONFIG = 'vitest.mutation.config.mjs';
 const { values } = parseArgs({
   options: {
     packages: { type: 'string', default: 'losses,priors,metrics,trainer,vcagan,baselines,models,backend' },
@@ -36,7 +38,9 @@ for (const name of values.packages.split(',')) {
     packageManager: 'pnpm',
     testRunner: 'vitest',
     plugins: ['@stryker-mutator/vitest-runner'],
-    vitest: { configFile: 'vitest.config.ts' },
+    // The package's own vitest config with UnloadableFileAsFailedTest (see that file): written
+    // into the package for the run, so that Stryker's sandbox copy has it, and removed after.
+    vitest: { configFile: MUTATION_CONFIG },
     // Test helpers (src/test-support/) are not the package's code: a mutant there changes
     // what the tests check, not what users run.
     mutate: ['src/**/*.ts', '!src/**/*.test.ts', '!src/test-support/**', ...(EXCLUDED[name] ?? []).map((file) => `!${file}`)],
@@ -55,8 +59,21 @@ for (const name of values.packages.split(',')) {
   };
   const configFile = join(reports, 'stryker.config.json');
   await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  const vitestConfig = join(folder, MUTATION_CONFIG);
+  await writeFile(
+    vitestConfig,
+    [
+      "import { mergeConfig } from 'vitest/config';",
+      "import base from './vitest.config.ts';",
+      `import { UnloadableFileAsFailedTest } from ${JSON.stringify(pathToFileURL(join(root, 'scripts', 'mutation-reporter.mjs')).href)};`,
+      '',
+      'export default mergeConfig(base, { test: { reporters: [new UnloadableFileAsFailedTest()] } });',
+      '',
+    ].join('\n'),
+  );
   const started = performance.now();
   const run = spawnSync(process.execPath, [join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', configFile], { cwd: folder, stdio: 'inherit' });
+  await rm(vitestConfig, { force: true });
   const minutes = (performance.now() - started) / 60_000;
   if (run.status !== 0) {
     scores.push(`${name}: stryker exited with ${run.status} after ${minutes.toFixed(1)} min`);
