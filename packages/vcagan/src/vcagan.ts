@@ -112,6 +112,7 @@ const DEFAULTS: Required<VcaganOptions> = {
  */
 export function recentreStrength(step: number, warmupSteps: number, annealSteps: number): number {
   if (step <= warmupSteps) return 1;
+  // Stryker disable next-line EqualityOperator: equivalent: at step = warmupSteps + annealSteps (annealSteps > 0 there) the ramp below gives 1 − annealSteps/annealSteps = 0 too.
   if (step > warmupSteps + annealSteps) return 0;
   return 1 - (step - warmupSteps) / annealSteps;
 }
@@ -176,16 +177,30 @@ export const vcagan: Recipe<VcaganOptions> = {
     // Shared forward passes, once per phase (Algorithm 1, lines 4-7). With D*, one pass
     // gives both heads; the memo keys keep that to one pass.
     const realAdversarial = (context: TermContext): tf.Tensor2D =>
-      separate ? context.memo('realAdversarial', () => adversarialOf(context.batch.real)) : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).adversarial;
+      separate
+        ? // Stryker disable next-line StringLiteral: equivalent: a memo key read in one place only has to differ from the phase's other keys, which "" does.
+          context.memo('realAdversarial', () => adversarialOf(context.batch.real))
+        : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).adversarial;
     const realLogits = (context: TermContext): tf.Tensor2D =>
-      separate ? context.memo('realLogits', () => logitsOf(context.batch.real)) : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).logits;
+      separate
+        ? // Stryker disable next-line StringLiteral: equivalent: a memo key read in one place only has to differ from the phase's other keys, which "" does.
+          context.memo('realLogits', () => logitsOf(context.batch.real))
+        : context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real)).logits;
+    // Stryker disable next-line StringLiteral: equivalent: a memo key only has to differ from the phase's other keys, which "" does.
     const fake = (context: TermContext): tf.Tensor => context.memo('fake', () => applyModel(G, context.batch.generatorInput) as tf.Tensor);
     const fakeAdversarial = (context: TermContext): tf.Tensor2D =>
-      separate ? context.memo('fakeAdversarial', () => adversarialOf(fake(context))) : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).adversarial;
+      separate
+        ? // Stryker disable next-line StringLiteral: equivalent: a memo key read in one place only has to differ from the phase's other keys, which "" does.
+          context.memo('fakeAdversarial', () => adversarialOf(fake(context)))
+        : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).adversarial;
     const fakeLogits = (context: TermContext): tf.Tensor2D =>
-      separate ? context.memo('fakeLogits', () => logitsOf(fake(context))) : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).logits;
+      separate
+        ? // Stryker disable next-line StringLiteral: equivalent: a memo key read in one place only has to differ from the phase's other keys, which "" does.
+          context.memo('fakeLogits', () => logitsOf(fake(context)))
+        : context.memo('fakeOutputs', () => discriminatorOutputs(D, fake(context))).logits;
     const warmingUp = (step: number): boolean => step <= warmupSteps;
     const virtualLabels = (context: TermContext): tf.Tensor2D =>
+      // Stryker disable next-line StringLiteral: equivalent: a memo key only has to differ from the phase's other keys, which "" does.
       context.memo('virtualLabels', () => {
         const strength = o.recentre ? recentreStrength(context.step, warmupSteps, annealSteps) : 0;
         // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: re-centring with strength 0 is the plain argmax one-hot.
@@ -197,6 +212,7 @@ export const vcagan: Recipe<VcaganOptions> = {
     // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: the shared pass and the two separate ones give the same values to float rounding (penalties.test.ts in @gantry/losses); only the kernel count tells them apart.
     const shareRealPenalties = !separate && o.lambdaR1 !== 0 && o.lambdaCreg !== 0;
     const realPenalties = (context: TermContext): { r1: tf.Scalar; creg: tf.Scalar } =>
+      // Stryker disable next-line StringLiteral: equivalent: a memo key only has to differ from the phase's other keys, which "" does.
       context.memo('realPenalties', () => sharedRealPenalties({ network: (x) => discriminatorOutputs(D, x), real: context.batch.real, labels: virtualLabels(context) }));
 
     const terms: Readonly<Record<string, Term>> = {
@@ -226,6 +242,7 @@ export const vcagan: Recipe<VcaganOptions> = {
     // a plan serves the warm-up (strength 1) and the plain argmax after it (strength 0);
     // each step of the fade-out computes its own.
     const planKey = (step: number): string | null => {
+      // Stryker disable next-line StringLiteral: equivalent: without re-centring every step gets this one key, and a plan key only has to tell plans apart.
       if (!o.recentre) return 'argmax';
       const strength = recentreStrength(step, warmupSteps, annealSteps);
       return strength === 1 ? 'recentred' : strength === 0 ? 'argmax' : null;
