@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { caganDiscriminatorLoss, caganGeneratorLoss } from '@gantry/losses';
-import { classifier, discriminator, integratedDiscriminator, mlpGenerator } from '@gantry/models';
+import { classifier, cnnGenerator, discriminator, integratedDiscriminator, mlpGenerator } from '@gantry/models';
 import type { Recipe, RecipeSetup, TermContext } from '@gantry/trainer';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -56,7 +56,7 @@ describe('baseline options and sizes', () => {
       const chosen = recipe.build({ sampleShape: [2], classes: undefined }, { ...TINY, latentDim: 5, categories: 3 }, 1);
       expect([recipe.name, chosen.continuous.dimension, chosen.categorical.categories, inputWidth(chosen.networks.generator)]).toEqual([recipe.name, 5, 3, 8]);
       const fromPrior = recipe.build({ sampleShape: [2], classes: undefined }, { ...TINY, probabilities: [0.5, 0.25, 0.25] }, 1);
-      expect([recipe.name, fromPrior.categorical.categories]).toEqual([recipe.name, 3]);
+      expect([recipe.name, fromPrior.categorical.categories, inputWidth(fromPrior.networks.generator)]).toEqual([recipe.name, 3, 19]);
       [points, images, chosen, fromPrior].forEach(dispose);
     }
   });
@@ -95,7 +95,11 @@ describe('baseline options and sizes', () => {
       expect([recipe.name, weightsOf(setup.networks.discriminator)]).toEqual([recipe.name, weightsOf(expectedD[recipe.name])]);
       dispose(setup);
     }
-    [G, ...Object.values(expectedD)].forEach((model) => model.dispose());
+    const images = vanillaGan.build({ sampleShape: [8, 8, 1], classes: undefined }, { latentDim: 2, categories: 2, channels: [2, 3] }, seed);
+    const imageG = cnnGenerator({ inputDim: 4, outputShape: [8, 8, 1], channels: [3, 2], seed: 2 * seed + 2, name: 'generator' });
+    expect(weightsOf(images.networks.generator)).toEqual(weightsOf(imageG));
+    dispose(images);
+    [G, imageG, ...Object.values(expectedD)].forEach((model) => model.dispose());
   });
 
   it('name the recipe in their argument errors', () => {
