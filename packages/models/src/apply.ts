@@ -11,9 +11,9 @@ export interface DiscriminatorOutputs {
 }
 
 function inputShapeOf(model: tfl.LayersModel): (number | null)[] {
-  const shape = model.inputs[0]?.shape;
-  if (shape === undefined) throw new InvalidArgumentError('applyModel', 'model', 'a model with one input', `${model.inputs.length} inputs`);
-  return shape;
+  // A model of two inputs would take the first input's shape here and fail inside TF.js.
+  if (model.inputs.length !== 1) throw new InvalidArgumentError('applyModel', 'model', 'a model with one input', `${model.inputs.length} inputs`);
+  return (model.inputs[0] as tfl.SymbolicTensor).shape;
 }
 
 /**
