@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { ADD1, ADD4, backendMemory, DIV1, DIV4, get, I32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, SQRT1, SQRT4, store1, store4, SUB1, SUB4, uleb, V128, F32 } from './wasm-assembly.js';
+import { ADD1, ADD4, instantiateOnBackend, DIV1, DIV4, get, I32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, SQRT1, SQRT4, store1, store4, SUB1, SUB4, uleb, V128, F32 } from './wasm-assembly.js';
 
 /**
  * The name of Gantry's fused Adam kernel: one kernel call updates every variable of a
@@ -84,20 +84,7 @@ const modules = new WeakMap<object, AdamFunction | null>();
 
 /** The SIMD update bound to this backend's memory, or null where wasm SIMD or the memory is unavailable. */
 function simdUpdate(backend: WasmBackend): AdamFunction | null {
-  if (modules.has(backend)) return modules.get(backend) as AdamFunction | null;
-  let update: AdamFunction | null = null;
-  const memory = backendMemory(backend);
-  if (memory !== undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(adamModuleBytes(shared)), { env: { memory } });
-      update = instance.exports.adam as AdamFunction;
-    } catch {
-      update = null;
-    }
-  }
-  modules.set(backend, update);
-  return update;
+  return instantiateOnBackend(backend, modules, adamModuleBytes, (exports) => exports.adam as AdamFunction);
 }
 
 /** Which implementation {@link adamUpdateWasm} uses on this backend: for tests. */

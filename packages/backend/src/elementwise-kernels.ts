@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  ADD1, ADD4, backendMemory, countedLoop, DIV1, DIV4, F32, get, I32, I32_ADD, I32_AND, I32_SHL, i32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, store1, store4, SUB1, SUB4, V128,
+  ADD1, ADD4, countedLoop, instantiateOnBackend, DIV1, DIV4, F32, get, I32, I32_ADD, I32_AND, I32_SHL, i32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, store1, store4, SUB1, SUB4, V128,
   type AssembledFunction,
 } from './wasm-assembly.js';
 
@@ -92,25 +92,18 @@ interface WasmBackend {
 
 const instances = new WeakMap<object, Exports | null>();
 
+/** The module's bytes: the leading-axes sum and a binary function per operation and layout. */
+function elementwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+  const functions = [sumLeadingFunction()];
+  for (const operation of Object.keys(OPERATIONS) as Operation[]) {
+    for (const kinds of ['vv', 'vs', 'sv'] as const) functions.push(binaryFunction(operation, kinds[0] as 'v' | 's', kinds[1] as 'v' | 's'));
+  }
+  return moduleBytes(functions, shared);
+}
+
 /** The module bound to this backend's memory, or null where wasm SIMD or the memory is unavailable. */
 function kernels(backend: WasmBackend): Exports | null {
-  if (instances.has(backend)) return instances.get(backend) as Exports | null;
-  let exports: Exports | null = null;
-  const memory = backendMemory(backend);
-  if (memory !== undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const functions = [sumLeadingFunction()];
-    for (const operation of Object.keys(OPERATIONS) as Operation[]) {
-      for (const kinds of ['vv', 'vs', 'sv'] as const) functions.push(binaryFunction(operation, kinds[0] as 'v' | 's', kinds[1] as 'v' | 's'));
-    }
-    try {
-      exports = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(functions, shared)), { env: { memory } }).exports as Exports;
-    } catch {
-      exports = null;
-    }
-  }
-  instances.set(backend, exports);
-  return exports;
+  return instantiateOnBackend(backend, instances, elementwiseModuleBytes, (exports) => exports as Exports);
 }
 
 /** Whether the elementwise kernels run Gantry's module on this backend ('simd') or wasm's own kernels ('original'): for tests. */

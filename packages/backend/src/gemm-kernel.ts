@@ -1,5 +1,6 @@
 import {
-  backendMemory, countedLoop, F32, get, I32, I32_ADD, I32_AND, I32_MUL, I32_SHL, i32, load1, moduleBytes, set, simd, store1, uleb, V128,
+  countedLoop, F32, instantiateOnBackend, get, I32, I32_ADD, I32_AND, I32_MUL, I32_SHL, i32, load1, moduleBytes, set, simd, store1, uleb, V128,
+  type WasmBackendMemory,
 } from './wasm-assembly.js';
 
 /*
@@ -91,20 +92,8 @@ type Gemm = (a: number, b: number, c: number, m: number, k: number, n: number, a
 const instances = new WeakMap<object, Gemm | null>();
 
 /** The product bound to this backend's memory, or null where wasm SIMD or the memory is unavailable. */
-export function gemmFor(backend: { wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }): Gemm | null {
-  if (instances.has(backend)) return instances.get(backend) as Gemm | null;
-  let gemm: Gemm | null = null;
-  const memory = backendMemory(backend);
-  if (memory !== undefined) {
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    try {
-      gemm = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(shared)), { env: { memory } }).exports.gemm as Gemm;
-    } catch {
-      gemm = null;
-    }
-  }
-  instances.set(backend, gemm);
-  return gemm;
+export function gemmFor(backend: WasmBackendMemory): Gemm | null {
+  return instantiateOnBackend(backend, instances, gemmModuleBytes, (exports) => exports.gemm as Gemm);
 }
 
 /** The parts of wasm's backend object the product uses. */

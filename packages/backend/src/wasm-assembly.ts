@@ -85,6 +85,32 @@ export function moduleBytes(functions: readonly AssembledFunction[], shared: boo
 }
 
 /** The wasm backend's memory: the threaded build's shared memory or the single-threaded build's exported one. */
-export function backendMemory(backend: { wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } } }): WebAssembly.Memory | undefined {
+export function backendMemory(backend: WasmBackendMemory): WebAssembly.Memory | undefined {
   return backend.wasm.wasmMemory ?? backend.wasm.asm?.memory;
+}
+
+/** The wasm backend object, as far as these modules need it. */
+export interface WasmBackendMemory {
+  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+}
+
+/**
+ * The module `bytes(shared)` instantiated on the wasm backend's memory (shared for the
+ * threaded build), once per backend and kept in `cache`; null where the memory is not
+ * reachable or the engine refuses the module (no wasm SIMD).
+ */
+export function instantiateOnBackend<T>(backend: WasmBackendMemory, cache: WeakMap<object, T | null>, bytes: (shared: boolean) => Uint8Array<ArrayBuffer>, pick: (exports: WebAssembly.Exports) => T): T | null {
+  if (cache.has(backend)) return cache.get(backend) as T | null;
+  let result: T | null = null;
+  const memory = backendMemory(backend);
+  if (memory !== undefined) {
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    try {
+      result = pick(new WebAssembly.Instance(new WebAssembly.Module(bytes(shared)), { env: { memory } }).exports);
+    } catch {
+      result = null;
+    }
+  }
+  cache.set(backend, result);
+  return result;
 }
