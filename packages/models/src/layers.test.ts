@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileHandler, registerFileHandler } from './file-io.js';
+import { fileHandler, fileRouter, registerFileHandler } from './file-io.js';
 import { applyModel, cnnGenerator, discriminator, EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense, mlpGenerator } from './index.node.js';
 
 describe('equalized layers: output shapes, input checks and initial weights', () => {
@@ -79,7 +79,9 @@ describe('equalized layers: output shapes, input checks and initial weights', ()
     expect(D.layers.map((layer) => layer.name)).toEqual(['discriminator/x', 'discriminator/conv1', 'discriminator/leaky2', 'discriminator/conv3', 'discriminator/leaky4', 'discriminator/flatten5', 'discriminator/logit6']);
     const G = cnnGenerator({ inputDim: 4, outputShape: [8, 8, 1], channels: [3, 2], seed: 1 });
     expect(G.layers.map((layer) => layer.name)).toEqual(['generator/input', 'generator/dense1', 'generator/leaky2', 'generator/reshape3', 'generator/deconv4', 'generator/leaky5', 'generator/deconv6', 'generator/tanh7']);
-    [D, G].forEach((model) => model.dispose());
+    const points = mlpGenerator({ inputDim: 3, outputDim: 2, units: 4, layers: 1, outputActivation: 'tanh', seed: 1 });
+    expect(points.layers.map((layer) => layer.name)).toEqual(['generator/input', 'generator/dense1', 'generator/leaky2', 'generator/dense3', 'generator/tanh4']);
+    [D, G, points].forEach((model) => model.dispose());
   });
 });
 
@@ -117,15 +119,15 @@ describe('fileHandler and the file:// router', () => {
     const folder = join(directory, 'sizes');
     const weights = [
       { name: 'flags', shape: [3], dtype: 'bool' },
-      { name: 'q8', shape: [2], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } },
+      { name: 'q8', shape: [3], dtype: 'float32', quantization: { dtype: 'uint8', scale: 1, min: 0 } },
       { name: 'q16', shape: [2], dtype: 'float32', quantization: { dtype: 'float16' } },
       { name: 'f', shape: [1], dtype: 'float32' },
     ];
-    await fileHandler(folder).save?.({ modelTopology: { a: 1 }, weightSpecs: weights as tf.io.WeightsManifestEntry[], weightData: new ArrayBuffer(13) });
+    await fileHandler(folder).save?.({ modelTopology: { a: 1 }, weightSpecs: weights as tf.io.WeightsManifestEntry[], weightData: new ArrayBuffer(14) });
     const loaded = await fileHandler(folder).load?.();
     expect(loaded?.weightSpecs?.map((spec) => spec.name)).toEqual(['flags', 'q8', 'q16', 'f']);
-    await writeFile(join(folder, 'weights.bin'), new Uint8Array(12));
-    await expect(fileHandler(folder).load?.()).rejects.toThrow(`fileHandler.load: ${join(folder, 'weights.bin')} must be 13 bytes (the weights model.json lists), got 12 bytes.`);
+    await writeFile(join(folder, 'weights.bin'), new Uint8Array(13));
+    await expect(fileHandler(folder).load?.()).rejects.toThrow(`fileHandler.load: ${join(folder, 'weights.bin')} must be 14 bytes (the weights model.json lists), got 13 bytes.`);
   });
 
   it('counts a model.json that is not JSON in bytes', async () => {
@@ -133,6 +135,31 @@ describe('fileHandler and the file:// router', () => {
     await fileHandler(folder).save?.({ modelTopology: { a: 1 } });
     await writeFile(join(folder, 'model.json'), 'é{');
     await expect(fileHandler(folder).load?.()).rejects.toThrow(`fileHandler.load: ${join(folder, 'model.json')} must be a TF.js model.json, got 3 bytes that are not JSON.`);
+  });
+
+  it('loads weights sharded over several files, and names every shard when their sizes disagree', async () => {
+    const folder = join(directory, 'shards');
+    await fileHandler(folder).save?.({ modelTopology: { a: 1 } });
+    const weights = [{ name: 'w', shape: [4], dtype: 'float32' }];
+    await writeFile(join(folder, 'model.json'), JSON.stringify({ modelTopology: { a: 1 }, weightsManifest: [{ paths: ['a.bin', 'b.bin'], weights }] }));
+    await writeFile(join(folder, 'a.bin'), new Uint8Array(new Float32Array([1, 2]).buffer));
+    await writeFile(join(folder, 'b.bin'), new Uint8Array(new Float32Array([3, 4]).buffer));
+    const loaded = await fileHandler(folder).load?.();
+    expect(Array.from(new Float32Array(loaded?.weightData as ArrayBuffer))).toEqual([1, 2, 3, 4]);
+    await writeFile(join(folder, 'b.bin'), new Uint8Array(4));
+    await expect(fileHandler(folder).load?.()).rejects.toThrow(`fileHandler.load: ${join(folder, 'a.bin, b.bin')} must be 16 bytes (the weights model.json lists), got 12 bytes.`);
+  });
+
+  it('routes file:// URLs of a folder or of its model.json to that folder, and nothing else', async () => {
+    expect(fileRouter('http://example.com/model.json')).toBeNull();
+    expect(fileRouter(['file://a', 'file://b'])).toBeNull();
+    for (const [url, folder] of [
+      [`file://${join(directory, 'by-folder')}`, join(directory, 'by-folder')],
+      [`file://${join(directory, 'by-file', 'model.json')}`, join(directory, 'by-file')],
+    ] as const) {
+      await fileRouter(url)?.save?.({ modelTopology: { url } });
+      expect(JSON.parse(await readFile(join(folder, 'model.json'), 'utf8')).modelTopology).toEqual({ url });
+    }
   });
 
   it('is registered once for file:// URLs, whether they name the folder or its model.json', async () => {
