@@ -1,0 +1,47 @@
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@gantry/backend/testing';
+import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, mixtureSource, type Trainer } from './index.js';
+import { saveCheckpoint } from './node.js';
+import { tinyRecipe } from './test-support/tiny-recipe.js';
+
+// What a save leaves behind besides its folder: no tensor, and no stranger pruned.
+
+describe('checkpoint saves and their resources', () => {
+  let root = '';
+  let trainer: Trainer;
+  beforeAll(async () => {
+    await useBackend('cpu');
+    root = await mkdtemp(join(tmpdir(), 'gantry-resources-'));
+    trainer = createTrainer({ setup: tinyRecipe(5), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 5 });
+    trainer.trainStep();
+  });
+  afterAll(async () => {
+    trainer.dispose();
+    for (const model of Object.values(trainer.setup.networks)) model.dispose();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('leaves no tensor behind, save after save', async () => {
+    const directory = join(root, 'resources');
+    await saveCheckpoint(directory, trainer, null);
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) {
+      trainer.trainStep();
+      await saveCheckpoint(directory, trainer, null);
+    }
+    expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it('prunes only folders named exactly step-NNNNNNNN, whatever sorts before them', async () => {
+    const directory = join(root, 'strangers');
+    // 'a…' and '0…' sort before 'step-…'; a prefix or suffix makes a name not a step folder.
+    for (const name of ['astep-00000000', '0step-00000000', 'step-0000000', 'step-00000000.old']) await mkdir(join(directory, name), { recursive: true });
+    await saveCheckpoint(directory, trainer, null, { keep: 1 });
+    expect((await readdir(directory)).sort()).toEqual(['0step-00000000', 'astep-00000000', 'latest.json', 'step-0000000', 'step-00000000.old', `step-${String(trainer.step).padStart(8, '0')}`].sort());
+  });
+});
