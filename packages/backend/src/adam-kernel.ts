@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { ADD1, ADD4, instantiateOnBackend, DIV1, DIV4, get, I32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, SQRT1, SQRT4, store1, store4, SUB1, SUB4, uleb, V128, F32 } from './wasm-assembly.js';
+import { ADD1, ADD4, instantiateOnBackend, DIV1, DIV4, get, I32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, SQRT1, SQRT4, store1, store4, SUB1, SUB4, uleb, V128, F32, type WasmKernelBackend } from './wasm-assembly.js';
 
 /**
  * The name of Gantry's fused Adam kernel: one kernel call updates every variable of a
@@ -73,23 +73,16 @@ function adamModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 
 type AdamFunction = (...args: number[]) => void;
 
-/** The parts of wasm's backend object the kernel uses. */
-interface WasmBackend {
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 const modules = new WeakMap<object, AdamFunction | null>();
 
 /** The SIMD update bound to this backend's memory, or null where wasm SIMD or the memory is unavailable. */
-function simdUpdate(backend: WasmBackend): AdamFunction | null {
+function simdUpdate(backend: WasmKernelBackend): AdamFunction | null {
   return instantiateOnBackend(backend, modules, adamModuleBytes, (exports) => exports.adam as AdamFunction);
 }
 
 /** Which implementation {@link adamUpdateWasm} uses on this backend: for tests. */
 export function adamUpdatePath(backend: unknown): 'simd' | 'scalar' {
-  return simdUpdate(backend as WasmBackend) === null ? 'scalar' : 'simd';
+  return simdUpdate(backend as WasmKernelBackend) === null ? 'scalar' : 'simd';
 }
 
 /** The same update in JavaScript, each operation rounded to float32, for an engine without wasm SIMD. */
@@ -108,7 +101,7 @@ function scalarUpdate(theta: Float32Array, m: Float32Array, v: Float32Array, g: 
 
 /** The kernel function of {@link AdamUpdate} on the wasm backend. */
 export function adamUpdateWasm(args: { inputs: unknown; backend: unknown; attrs?: unknown }): tf.TensorInfo[] {
-  const backend = args.backend as WasmBackend;
+  const backend = args.backend as WasmKernelBackend;
   const inputs = args.inputs as Record<string, tf.TensorInfo>;
   const { beta1, beta2, count } = args.attrs as AdamUpdateAttrs;
   const heap = (info: tf.TensorInfo): Float32Array => backend.typedArrayFromHeap(info);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   ADD1, ADD4, countedLoop, instantiateOnBackend, DIV1, DIV4, F32, get, I32, I32_ADD, I32_AND, I32_SHL, i32, load1, load4, moduleBytes, MUL1, MUL4, set, SPLAT, store1, store4, SUB1, SUB4, V128,
   type AssembledFunction,
+  type WasmKernelBackend,
 } from './wasm-assembly.js';
 
 /*
@@ -83,13 +84,6 @@ function sumLeadingFunction(): AssembledFunction {
 
 type Exports = Record<string, (...args: number[]) => void>;
 
-/** The parts of wasm's backend object these kernels use. */
-interface WasmBackend {
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 const instances = new WeakMap<object, Exports | null>();
 
 /** The module's bytes: the leading-axes sum and a binary function per operation and layout. */
@@ -102,13 +96,13 @@ function elementwiseModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
 }
 
 /** The module bound to this backend's memory, or null where wasm SIMD or the memory is unavailable. */
-function kernels(backend: WasmBackend): Exports | null {
+function kernels(backend: WasmKernelBackend): Exports | null {
   return instantiateOnBackend(backend, instances, elementwiseModuleBytes, (exports) => exports as Exports);
 }
 
 /** Whether the elementwise kernels run Gantry's module on this backend ('simd') or wasm's own kernels ('original'): for tests. */
 export function elementwisePath(backend: unknown): 'simd' | 'original' {
-  return kernels(backend as WasmBackend) === null ? 'original' : 'simd';
+  return kernels(backend as WasmKernelBackend) === null ? 'original' : 'simd';
 }
 
 /**
@@ -180,7 +174,7 @@ function binaryKernel(operation: Operation, original: tf.KernelFunc): tf.KernelF
   return (args) => {
     const { a, b } = args.inputs as unknown as { a: tf.TensorInfo; b: tf.TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-    const backend = args.backend as unknown as WasmBackend;
+    const backend = args.backend as unknown as WasmKernelBackend;
     const module = kernels(backend);
     if (module === null) return original(args);
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
@@ -204,7 +198,7 @@ function sumKernel(original: tf.KernelFunc): tf.KernelFunc {
     // wasm's own Sum adds the reduced axes in the order given: only 0, 1, … k − 1 in that order is this loop's order.
     const axes = tf.util.parseAxisParam(axis, x.shape);
     if (axes.length === 0 || axes.some((value, k) => value !== k)) return original(args);
-    const backend = args.backend as unknown as WasmBackend;
+    const backend = args.backend as unknown as WasmKernelBackend;
     const module = kernels(backend);
     const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
     const n = x.shape.slice(axes.length).reduce((p, d) => p * d, 1);

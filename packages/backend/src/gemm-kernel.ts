@@ -1,6 +1,8 @@
+import * as tf from '@tensorflow/tfjs-core';
 import {
   countedLoop, F32, instantiateOnBackend, get, I32, I32_ADD, I32_AND, I32_MUL, I32_SHL, i32, load1, moduleBytes, set, simd, store1, uleb, V128,
   type WasmBackendMemory,
+  type WasmKernelBackend,
 } from './wasm-assembly.js';
 
 /*
@@ -74,7 +76,7 @@ function rowBlock(rows: number): number[] {
 }
 
 /** The module's bytes: one exported function, `gemm`. */
-export function gemmModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
+function gemmModuleBytes(shared: boolean): Uint8Array<ArrayBuffer> {
   const code = [
     ...get(5), ...i32(2), ...I32_SHL, ...set(11),
     ...get(5), ...i32(-8), ...I32_AND, ...i32(2), ...I32_SHL, ...set(12),
@@ -96,33 +98,7 @@ export function gemmFor(backend: WasmBackendMemory): Gemm | null {
   return instantiateOnBackend(backend, instances, gemmModuleBytes, (exports) => exports.gemm as Gemm);
 }
 
-/** The parts of wasm's backend object the product uses. */
-interface WasmBackend {
-  wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-}
-
-interface TensorInfo {
-  readonly dataId: object;
-  readonly shape: readonly number[];
-  readonly dtype: string;
-}
-
 const size = (shape: readonly number[]): number => shape.reduce((p, d) => p * d, 1);
-
-/** The broadcast of two batch shapes (numpy's rule), or null where they do not broadcast. */
-function broadcastShape(a: readonly number[], b: readonly number[]): number[] | null {
-  const rank = Math.max(a.length, b.length);
-  const shape: number[] = [];
-  for (let axis = 0; axis < rank; axis++) {
-    const [p, q] = [a[axis - rank + a.length] ?? 1, b[axis - rank + b.length] ?? 1];
-    if (p !== q && p !== 1 && q !== 1) return null;
-    shape.push(p === 1 ? q : p);
-  }
-  return shape;
-}
 
 /** For each matrix of a batch of shape `out`, the index of the matrix it reads in a batch of shape `shape` broadcast to it. */
 function sourceIndices(shape: readonly number[], out: readonly number[]): number[] {
@@ -142,21 +118,22 @@ function sourceIndices(shape: readonly number[], out: readonly number[]): number
 }
 
 /**
- * BatchMatMul of two float32 tensors on {@link gemmFor}'s product, or null where it does not
- * apply (other dtypes, empty products, batch shapes that do not broadcast, no wasm SIMD): the
- * caller then uses wasm's own kernel, which gets batches that broadcast on both sides wrong. A transposed A is read in
- * place; a transposed B is transposed first by `transpose` (wasm's Transpose kernel).
+ * BatchMatMul of two float32 tensors on {@link gemmFor}'s product, batches broadcast on both
+ * sides (which wasm's own kernel gets wrong), or null where it does not apply (other dtypes,
+ * empty products, no wasm SIMD): the caller then uses wasm's own kernel. A transposed A is
+ * read in place; with a transposed B, `transpose` (wasm's Transpose kernel) moves either B
+ * or A and the result, whichever is fewer values.
  */
 export function gemmBatchMatMul(
-  a: TensorInfo,
-  b: TensorInfo,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
   transposeA: boolean,
   transposeB: boolean,
   backendObject: unknown,
-  transpose: (x: TensorInfo) => TensorInfo,
-): TensorInfo | null {
+  transpose: (x: tf.TensorInfo) => tf.TensorInfo,
+): tf.TensorInfo | null {
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return null;
-  const backend = backendObject as WasmBackend;
+  const backend = backendObject as WasmKernelBackend;
   const gemm = gemmFor(backend);
   if (gemm === null) return null;
   const [aOuter, aInner] = a.shape.slice(-2) as [number, number];
@@ -166,14 +143,14 @@ export function gemmBatchMatMul(
   if ((transposeB ? bInner : bOuter) !== k || m * n * k === 0) return null;
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
-  const batch = broadcastShape(aBatch, bBatch);
-  if (batch === null) return null;
+  // Batches that do not broadcast get the error wasm's own kernel gives.
+  const batch = tf.backend_util.assertAndGetBroadcastShape(aBatch, bBatch);
   const count = size(batch);
   // Each output matrix's A and B matrices, counted in matrices.
   const [aIndex, bIndex] = [aBatch, bBatch].map((shape) => sourceIndices(shape, batch)) as [number[], number[]];
   const [aStep, bStep] = [4 * m * k, 4 * k * n];
-  const temporaries: TensorInfo[] = [];
-  const made = (info: TensorInfo): TensorInfo => {
+  const temporaries: tf.TensorInfo[] = [];
+  const made = (info: tf.TensorInfo): tf.TensorInfo => {
     temporaries.push(info);
     return info;
   };

@@ -1,7 +1,9 @@
+import type * as tf from '@tensorflow/tfjs-core';
+
 /*
  * The few pieces of the WebAssembly binary format that Gantry's hand-assembled kernels
- * (adam-kernel.ts, elementwise-kernels.ts) need: numbers, sections, and the opcodes they use.
- * Internal to @gantry/backend.
+ * (adam-kernel.ts, elementwise-kernels.ts, gemm-kernel.ts) need: numbers, sections, and the
+ * opcodes they use, and how they reach the wasm backend's memory. Internal to @gantry/backend.
  */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
@@ -92,6 +94,13 @@ export function backendMemory(backend: WasmBackendMemory): WebAssembly.Memory | 
 /** The wasm backend object, as far as these modules need it. */
 export interface WasmBackendMemory {
   wasm: { wasmMemory?: WebAssembly.Memory; asm?: { memory?: WebAssembly.Memory } };
+}
+
+/** The wasm backend object, as far as the kernels on these modules need it: its memory and its float32 outputs. */
+export interface WasmKernelBackend extends WasmBackendMemory {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  disposeData(dataId: object): void;
 }
 
 /**

@@ -268,14 +268,13 @@ function registerFastTransposedMatMul(): void {
         [perm[perm.length - 1], perm[perm.length - 2]] = [perm[perm.length - 2] as number, perm[perm.length - 1] as number];
         return transposeFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
       };
-      const product = gemmBatchMatMul(a, b, transposeA, transposeB, backend, swapped as (x: unknown) => never);
-      if (product !== null) return product as tf.TensorInfo;
+      const product = gemmBatchMatMul(a, b, transposeA, transposeB, backend, swapped);
+      if (product !== null) return product;
       if (!transposeA && !transposeB) return originalFunc(args);
       const data = backend as unknown as { disposeData: (dataId: object) => void };
       const temporaries: tf.TensorInfo[] = [];
-      const transposed = swapped;
       const swapLast = (x: tf.TensorInfo): tf.TensorInfo => {
-        const result = transposed(x);
+        const result = swapped(x);
         temporaries.push(result);
         return result;
       };
@@ -291,7 +290,7 @@ function registerFastTransposedMatMul(): void {
         const right = transposeA ? a : swapLast(a);
         const product = originalFunc({ inputs: { a: left, b: right }, attrs: plain, backend }) as tf.TensorInfo;
         temporaries.push(product);
-        return transposed(product);
+        return swapped(product);
       } finally {
         for (const temporary of temporaries) data.disposeData(temporary.dataId);
       }
