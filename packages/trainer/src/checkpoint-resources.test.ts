@@ -5,13 +5,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, mixtureSource, type Trainer } from './index.js';
-import { saveCheckpoint } from './node.js';
+import { createTrainer, mixtureSource, weightsEma, type Trainer } from './index.js';
+import { checkpoints, saveCheckpoint } from './node.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
-// What a save leaves behind besides its folder: no tensor, and no stranger pruned.
+// What a save leaves behind besides its folder: no tensor, no stranger pruned, the newest `keep`;
+// and the generator EMA's shadows, which checkpoints hold.
 
-describe('checkpoint saves and their resources', () => {
+describe('checkpoint saves, their resources and what they keep', () => {
   let root = '';
   let trainer: Trainer;
   beforeAll(async () => {
@@ -43,5 +44,25 @@ describe('checkpoint saves and their resources', () => {
     for (const name of ['astep-00000000', '0step-00000000', 'step-0000000', 'step-00000000.old']) await mkdir(join(directory, name), { recursive: true });
     await saveCheckpoint(directory, trainer, null, { keep: 1 });
     expect((await readdir(directory)).sort()).toEqual(['0step-00000000', 'astep-00000000', 'latest.json', 'step-0000000', 'step-00000000.old', `step-${String(trainer.step).padStart(8, '0')}`].sort());
+  });
+
+  it('keeps the newest `keep` checkpoints it was given, and the default 3 without one', async () => {
+    for (const [folder, keep, expected] of [['one', 1, 1], ['default', undefined, 3]] as const) {
+      const directory = join(root, folder);
+      const callback = checkpoints(directory, null, { every: 1, ...(keep === undefined ? {} : { keep }) });
+      for (let i = 0; i < 4; i++) await callback.onStep?.(trainer.trainStep(), trainer);
+      expect([folder, (await readdir(directory)).filter((name) => name.startsWith('step-')).length]).toEqual([folder, expected]);
+    }
+  });
+
+  it('keeps shadows that no optimiser trains, named after their variables', () => {
+    const variables = [tf.variable(tf.ones([2]), true, 'net/w'), tf.variable(tf.zeros([3]), true, 'net/b')];
+    const ema = weightsEma(variables, { decay: 0.5 });
+    expect(ema.shadows.map((shadow) => [shadow.name, shadow.trainable])).toEqual([
+      ['net/w/ema', false],
+      ['net/b/ema', false],
+    ]);
+    ema.dispose();
+    tf.dispose(variables);
   });
 });
