@@ -107,6 +107,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   const kernels: RecordedKernel[] = [];
   const produced = new Map<DataId, number>();
   const externals = new Map<DataId, Source>();
+  // Stryker disable next-line ArrayDeclaration: equivalent: free() would dispose the dataId of the mutant's string, undefined, which no backend holds
   const constants: tf.TensorInfo[] = [];
   const inputIds = new Map<DataId, number>(inputs.map((tensor, index) => [tensor.dataId, index]));
   const variableIds = new Map<DataId, tf.Variable>(variables.map((variable) => [variable.dataId, variable]));
@@ -140,7 +141,12 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
       copying = true;
       const values = (backend.readSync(info.dataId) as tf.TypedArray).slice();
       copying = false;
-      const constant: tf.TensorInfo = { dataId: backend.write(values, [...info.shape], info.dtype), shape: [...info.shape], dtype: info.dtype };
+      const constant: tf.TensorInfo = {
+        dataId: backend.write(values, [...info.shape], info.dtype),
+        // Stryker disable next-line ArrayDeclaration: equivalent: a constant's own shape is never read, a replay hands each reader its recorded shape
+        shape: [...info.shape],
+        dtype: info.dtype,
+      };
       constants.push(constant);
       source = { kind: 'constant', info: constant };
     }
@@ -173,8 +179,10 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
       // A kernel that hands back its input's own data (Reshape; wasm's Identity and
       // same-dtype Cast) does nothing a replay needs: each reader gets the data with the
       // shape it was given when recorded. About 200 of the 4 × 128 step's 890 kernels.
-      const inputIds = new Set(entriesOf(args.inputs).flatMap(([, info]) => (info == null ? [] : [info.dataId])));
-      if (infos.length > 0 && infos.every((info) => inputIds.has(info.dataId) && !(info instanceof tf.Tensor))) return;
+      // A kernel with no outputs (Unpack of an empty axis) makes nothing either.
+      const inputIds = new Set<DataId>();
+      for (const [, info] of entriesOf(args.inputs)) if (info != null) inputIds.add(info.dataId);
+      if (infos.every((info) => inputIds.has(info.dataId) && !(info instanceof tf.Tensor))) return;
       const indices = infos.map((info) => {
         const index = valueCount++;
         produced.set(info.dataId, index);
@@ -204,7 +212,8 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
   }
 
   // Each produced value is freed after the last kernel that reads it, unless it is an output.
-  const keep = new Set((outputSources as Source[]).flatMap((source) => (source.kind === 'value' ? [source.index] : [])));
+  const keep = new Set<number>();
+  for (const source of outputSources as Source[]) if (source.kind === 'value') keep.add(source.index);
   const lastUse = new Map<number, number>();
   kernels.forEach((kernel, position) => {
     for (const [, source] of kernel.inputs) if (source?.kind === 'value') lastUse.set(source.index, position);
