@@ -38,6 +38,32 @@ describe('adam', () => {
     reference.dispose();
   });
 
+  it('with β1 = 0 keeps the gradient itself as the first moment (−0 too), and with no gradients runs no kernel', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const x = tf.variable(tf.tensor1d([1, -2]), true, `adam-first-moment-${backend}`);
+      const optimizer = adam();
+      const initial = optimizer.init([x]);
+      const gradient = tf.tensor1d([-0, 1.5]);
+      const state = optimizer.apply(initial, [x], { [x.name]: gradient });
+      const firstMoment = Array.from((state.firstMoments[0] as tf.Variable).dataSync());
+      expect(Object.is(firstMoment[0], -0)).toBe(true);
+      expect(firstMoment[1]).toBe(1.5);
+      // Nothing to update: no kernel runs (not even the fused one with no variables), the
+      // variable stays, and only Adam's step count moves.
+      const values = Array.from(x.dataSync());
+      let after = state;
+      const profile = await tf.profile(() => {
+        after = optimizer.apply(state, [x], {});
+      });
+      expect(profile.kernels.map((kernel) => kernel.name)).toEqual([]);
+      expect(after.step).toBe(2);
+      expect(Array.from(x.dataSync())).toEqual(values);
+      tf.dispose([x, gradient, ...state.firstMoments, ...state.secondMoments]);
+    }
+    await useBackend('cpu');
+  });
+
   it('rejects bad options, naming them', () => {
     expect(invalidArgumentMessage(() => adam({ learningRate: 0 }))).toBe('adam: options.learningRate must be a finite number > 0, got 0.');
     expect(invalidArgumentMessage(() => adam({ beta2: 1 }))).toBe('adam: options.beta2 must be a number in [0, 1), got 1.');

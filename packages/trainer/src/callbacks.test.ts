@@ -133,9 +133,14 @@ describe('progressBar', () => {
     void bar.onStep?.(report(1), noTrainer);
     expect(stream.text()).toContain('train ');
     expect(stream.text()).toContain(' 0/12 | - steps/s');
+    // No losses and no entropy yet; the cursor is hidden while the bar runs, and shown again at the end.
+    expect(stream.text()).toContain(' |  | H(C) -');
+    expect(stream.text()).toContain('\u001b[?25l');
+    expect(stream.text()).not.toContain('\u001b[?25h');
     for (let step = 2; step <= 7; step++) void bar.onStep?.(report(step, step === 5 ? undefined : { 'discriminator.adversarial': 9, 'generator.adversarial': 9 }, step === 5 ? Math.log(3) : 0), noTrainer);
     void bar.onEnd?.(noTrainer);
     // The last drawing (on stop) shows step 5's values: steps 6 and 7 are not multiples of 5.
+    expect(stream.text()).toContain('\u001b[?25h');
     const last = stream.text().split('\r').filter((line) => line.includes('train')).at(-1) ?? '';
     expect(last).toContain(' 5/12 | 3.1 steps/s | ETA ');
     expect(last).toContain('| D.adversarial 0.500 G.adversarial 1.250 | H(C) 1.099');

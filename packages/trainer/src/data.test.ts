@@ -50,6 +50,20 @@ describe('data sources', () => {
     tf.dispose([fresh.x, again.x]);
     expect(invalidArgumentMessage(() => source.next(3, createRandom(0)))).toBe("datasetSource.next: batchSize must be 4 (the sampler's), got 3.");
   });
+
+  it('datasetSource: every batch is whole, across the ends of epochs (the remainder is dropped)', () => {
+    const points = tf.tidy(() => createRandom(3).normal([10, 2]));
+    const dataset = inMemoryDataset({ values: points.dataSync(), sampleShape: [2], source: 'ten points' });
+    points.dispose();
+    const source = datasetSource(dataset, { seed: 2 });
+    const rows: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const batch = source.next(4, createRandom(0));
+      rows.push(batch.x.shape[0] as number);
+      batch.x.dispose();
+    }
+    expect(rows).toEqual([4, 4, 4, 4, 4]);
+  });
 });
 
 describe('train arguments', () => {
