@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { featureMoments, frechetDistance, frechetDistanceFromMoments, symmetricEigen } from './index.js';
+import { featureMoments, frechetDistance, frechetDistanceFromMoments, MAX_JACOBI_SWEEPS, symmetricEigen } from './index.js';
 /** n samples of dimension d from N(0, 1) (mulberry32 and Box-Muller, no TF.js), each mapped by `transform`. */
 function gaussianSamples(seed: number, n: number, d: number, transform: (x: number[]) => number[]): Float64Array {
   let state = seed >>> 0;
@@ -56,6 +56,11 @@ describe('frechetDistance', () => {
     expect(frechetDistanceFromMoments(b, a)).toBeCloseTo(expected, 10);
   });
 
+  it('is (μa − μb)² + (σa − σb)² for one feature', () => {
+    // a: 0, 2 (mean 1, variance 2); b: 1, 5 (mean 3, variance 8): 4 + (√2 − √8)² = 6.
+    expect(frechetDistance({ values: [0, 2], dimension: 1 }, { values: [1, 5], dimension: 1 })).toBeCloseTo(6, 12);
+  });
+
   it('grows with the difference between the distributions', () => {
     const near = gaussianSamples(2, 400, d, (x) => x.map((v) => v * 1.1));
     const far = gaussianSamples(3, 400, d, (x) => x.map((v) => v * 3 + 2));
@@ -85,5 +90,18 @@ describe('symmetricEigen', () => {
       }
     }
     expect([...values].reduce((x, y) => x + y, 0)).toBeCloseTo(4 + 3 + 5 + 2, 10);
+  });
+
+  it('says how many sweeps it took and whether it converged: a few here, none for a diagonal or zero matrix, all of them for a NaN', () => {
+    const spread = symmetricEigen([4, 1, -2, 0.5, 1, 3, 0, 1, -2, 0, 5, -1, 0.5, 1, -1, 2], 4);
+    expect(spread.converged).toBe(true);
+    expect(spread.sweeps).toBeGreaterThanOrEqual(1);
+    expect(spread.sweeps).toBeLessThanOrEqual(10);
+    const diagonal = symmetricEigen([2, 0, 0, -1], 2);
+    expect([diagonal.sweeps, diagonal.converged, [...diagonal.values], [...diagonal.vectors]]).toEqual([0, true, [2, -1], [1, 0, 0, 1]]);
+    const zero = symmetricEigen([0, 0, 0, 0, 0, 0, 0, 0, 0], 3);
+    expect([zero.sweeps, zero.converged, [...zero.values]]).toEqual([0, true, [0, 0, 0]]);
+    const broken = symmetricEigen([1, Number.NaN, Number.NaN, 1], 2);
+    expect([broken.sweeps, broken.converged]).toEqual([MAX_JACOBI_SWEEPS, false]);
   });
 });

@@ -35,17 +35,25 @@ function momentsOf(caller: string, argument: string, features: FeatureSet): Feat
   const count = expectFeatures(caller, argument, features);
   const { values, dimension: d } = features;
   const mean = new Float64Array(d);
-  for (let i = 0; i < count; i++) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (values[i * d + j] as number);
+  for (let i = 0; i < count; i++) {
+    // Stryker disable next-line EqualityOperator: equivalent: j <= d writes mean[d], past the end of a Float64Array, where writes are dropped
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (values[i * d + j] as number);
+  }
+  // Stryker disable next-line EqualityOperator: equivalent: j <= d writes mean[d], past the end, dropped
   for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / count;
   const covariance = new Float64Array(d * d);
   const centred = new Float64Array(d);
   for (let i = 0; i < count; i++) {
+    // Stryker disable next-line EqualityOperator: equivalent: j <= d writes centred[d], past the end, dropped
     for (let j = 0; j < d; j++) centred[j] = (values[i * d + j] as number) - (mean[j] as number);
+    // Stryker disable next-line EqualityOperator: equivalent: j = d runs an inner loop from k = d, which is empty
     for (let j = 0; j < d; j++) {
       const cj = centred[j] as number;
+      // Stryker disable next-line EqualityOperator: equivalent: k = d writes NaN to the next row's first entry, in the lower triangle, which the symmetric copy below overwrites
       for (let k = j; k < d; k++) covariance[j * d + k] = (covariance[j * d + k] as number) + cj * (centred[k] as number);
     }
   }
+  // Stryker disable next-line EqualityOperator: equivalent: j = d runs an inner loop from k = d, which is empty
   for (let j = 0; j < d; j++) {
     for (let k = j; k < d; k++) {
       const value = (covariance[j * d + k] as number) / (count - 1);
@@ -56,16 +64,25 @@ function momentsOf(caller: string, argument: string, features: FeatureSet): Feat
   return { mean, covariance, count };
 }
 
+/** The most Jacobi sweeps {@link symmetricEigen} runs before it stops unconverged. */
+export const MAX_JACOBI_SWEEPS = 100;
+
 /**
  * Eigenvalues and eigenvectors of a symmetric matrix (cyclic Jacobi rotations, float64).
- * `vectors` holds one eigenvector per column, row-major.
+ * `vectors` holds one eigenvector per column, row-major. It has converged when the squared
+ * off-diagonal entries sum to at most 1e-30 of the squared diagonal; `sweeps` says how many
+ * sweeps of rotations that took (a few for well-scaled matrices; a NaN never converges, and
+ * stops after {@link MAX_JACOBI_SWEEPS}).
  */
-export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { values: Float64Array; vectors: Float64Array; sweeps: number; converged: boolean } {
   const n = dimension;
   const a = Float64Array.from(matrix);
   const v = new Float64Array(n * n);
+  // Stryker disable next-line EqualityOperator: equivalent: i = n writes v[n² + n], past the end, dropped
   for (let i = 0; i < n; i++) v[i * n + i] = 1;
-  for (let sweep = 0; sweep < 100; sweep++) {
+  let sweeps = 0;
+  let converged = false;
+  for (;;) {
     let off = 0;
     let scale = 0;
     for (let p = 0; p < n; p++) {
@@ -75,7 +92,13 @@ export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { 
         else off += value;
       }
     }
-    if (off <= 1e-30 * Math.max(scale, 1e-300)) break;
+    if (off <= 1e-30 * Math.max(scale, 1e-300)) {
+      converged = true;
+      break;
+    }
+    if (sweeps === MAX_JACOBI_SWEEPS) break;
+    sweeps += 1;
+    // Stryker disable next-line EqualityOperator,ArithmeticOperator: equivalent: for p = n − 1 or n there is no q > p to rotate with
     for (let p = 0; p < n - 1; p++) {
       for (let q = p + 1; q < n; q++) {
         const apq = a[p * n + q] as number;
@@ -86,6 +109,7 @@ export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { 
         const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(t * t + 1);
         const s = t * c;
+        // Stryker disable next-line EqualityOperator: equivalent: k = n reads and writes a[n² + p] and a[n² + q], past the end (NaN read, writes dropped)
         for (let k = 0; k < n; k++) {
           const akp = a[k * n + p] as number;
           const akq = a[k * n + q] as number;
@@ -98,6 +122,7 @@ export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { 
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
+        // Stryker disable next-line EqualityOperator: equivalent: k = n reads and writes v[n² + p] and v[n² + q], past the end (NaN read, writes dropped)
         for (let k = 0; k < n; k++) {
           const vkp = v[k * n + p] as number;
           const vkq = v[k * n + q] as number;
@@ -108,15 +133,18 @@ export function symmetricEigen(matrix: ArrayLike<number>, dimension: number): { 
     }
   }
   const values = new Float64Array(n);
+  // Stryker disable next-line EqualityOperator: equivalent: i = n writes values[n], past the end, dropped
   for (let i = 0; i < n; i++) values[i] = a[i * n + i] as number;
-  return { values, vectors: v };
+  return { values, vectors: v, sweeps, converged };
 }
 
 function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
   const out = new Float64Array(n * n);
+  // Stryker disable next-line EqualityOperator: equivalent: i = n only writes out[n² + j], past the end, dropped
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < n; k++) {
       const aik = a[i * n + k] as number;
+      // Stryker disable next-line ConditionalExpression: equivalent: a zero factor adds ±0 to each sum, the same for the finite matrices multiplied here (up to the sign of a zero sum)
       if (aik === 0) continue;
       for (let j = 0; j < n; j++) out[i * n + j] = (out[i * n + j] as number) + aik * (b[k * n + j] as number);
     }
@@ -143,17 +171,27 @@ export function frechetDistanceFromMoments(a: FeatureMoments, b: FeatureMoments)
   const { values, vectors } = symmetricEigen(a.covariance, n);
   // Σ_a^½ = V diag(√λ) Vᵀ.
   const scaled = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) scaled[i * n + k] = (vectors[i * n + k] as number) * Math.sqrt(Math.max(values[k] as number, 0));
-  const transposed = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let k = 0; k < n; k++) transposed[k * n + i] = vectors[i * n + k] as number;
-  const root = multiply(scaled, transposed, n);
-  const inner = multiply(multiply(root, b.covariance, n), root, n);
-  // Symmetrise against round-off before the second decomposition.
+  // Stryker disable next-line EqualityOperator: equivalent: i = n writes scaled[n² + k], past the end, dropped
   for (let i = 0; i < n; i++) {
-    for (let k = i + 1; k < n; k++) {
-      const mean = ((inner[i * n + k] as number) + (inner[k * n + i] as number)) / 2;
-      inner[i * n + k] = mean;
-      inner[k * n + i] = mean;
+    // Stryker disable next-line EqualityOperator: equivalent: k = n writes NaN to the next row's first entry, which the next row's k = 0 overwrites (the last row's is past the end)
+    for (let k = 0; k < n; k++) scaled[i * n + k] = (vectors[i * n + k] as number) * Math.sqrt(Math.max(values[k] as number, 0));
+  }
+  const transposed = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    // Stryker disable next-line EqualityOperator: equivalent: k = n writes transposed[n² + i], past the end, dropped
+    for (let k = 0; k < n; k++) transposed[k * n + i] = vectors[i * n + k] as number;
+  }
+  const root = multiply(scaled, transposed, n);
+  const rootB = multiply(root, b.covariance, n);
+  // Σ_a^½ Σ_b Σ_a^½, its upper triangle mirrored: exactly symmetric, as the second
+  // decomposition assumes (the full product is symmetric only up to round-off).
+  const inner = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = i; k < n; k++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += (rootB[i * n + j] as number) * (root[j * n + k] as number);
+      inner[i * n + k] = sum;
+      inner[k * n + i] = sum;
     }
   }
   let traceRoot = 0;

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 export { clusteringAccuracy, majorityMapping, normalizedMutualInformation, oneToOneAccuracy } from './clustering.js';
-export { featureMoments, frechetDistance, frechetDistanceFromMoments, symmetricEigen, type FeatureMoments, type FeatureSet } from './frechet.js';
+export { featureMoments, frechetDistance, frechetDistanceFromMoments, MAX_JACOBI_SWEEPS, symmetricEigen, type FeatureMoments, type FeatureSet } from './frechet.js';
 export { categoryDigits, type CategoryDigits, type CategoryDigitsReport } from './images.js';
 export { maximumWeightMatching } from './matching.js';
 export { initialReferenceWeights, REFERENCE_CLASSIFIER_LAYERS, referenceClassifier, type ReferenceClassifier, type ReferenceClassifierWeights } from './reference-classifier.js';
