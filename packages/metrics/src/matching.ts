@@ -16,6 +16,7 @@ export function maximumWeightMatching(weights: readonly (readonly number[])[]): 
     });
   });
   const n = Math.max(rows, columns);
+  // Stryker disable next-line ConditionalExpression: equivalent: with n = 0 the loops below do nothing and return the same empty assignment
   if (n === 0) return [];
   let top = 0;
   // Stryker disable next-line MethodExpression: equivalent: top only shifts every cost by one constant, which moves no optimum
@@ -39,10 +40,12 @@ export function maximumWeightMatching(weights: readonly (readonly number[])[]): 
       for (let j = 1; j <= n; j++) {
         if (used[j]) continue;
         const current = cost(i0 - 1, j - 1) - (u[i0] as number) - (v[j] as number);
+        // Stryker disable next-line EqualityOperator: equivalent: on a tie either path leads to an optimal matching (its >= sibling is hidden with it)
         if (current < (minimum[j] as number)) {
           minimum[j] = current;
           way[j] = j0;
         }
+        // Stryker disable next-line EqualityOperator: equivalent: on a tie either column leads to an optimal matching (its >= sibling is hidden with it)
         if ((minimum[j] as number) < delta) {
           delta = minimum[j] as number;
           j1 = j;
@@ -66,8 +69,9 @@ export function maximumWeightMatching(weights: readonly (readonly number[])[]): 
   }
   const assignment = new Array<number>(rows).fill(-1);
   for (let j = 1; j <= n; j++) {
+    // Every column of the padded square is matched (match[j] >= 1): padding rows and columns are skipped.
     const row = (match[j] as number) - 1;
-    if (row >= 0 && row < rows && j - 1 < columns) assignment[row] = j - 1;
+    if (row < rows && j - 1 < columns) assignment[row] = j - 1;
   }
   return assignment;
 }

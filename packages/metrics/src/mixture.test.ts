@@ -153,6 +153,22 @@ describe('mixtureRecovery', () => {
     ]);
   });
 
+  it('a merge does not hide another category’s low purity', () => {
+    // Category 2 is a merge (55% and 45%); category 3 is 85% on component 3 and 15% on component 0, under mergeShare 0.2: not a merge, but impure.
+    const input = samplesAt([
+      [0, 0, 10],
+      [1, 1, 40],
+      [2, 3, 11],
+      [2, 2, 9],
+      [3, 3, 17],
+      [3, 0, 3],
+    ]);
+    const recovery = mixtureRecovery(evaluateMixture({ ...input, prior: [0.1, 0.4, 0.3, 0.2], ...truth }), { mergeShare: 0.2 });
+    expect(recovery.merges.map((merge) => merge.category)).toEqual([2]);
+    expect(recovery.failures).toContain('category 3 has purity 0.850 < 0.9');
+    expect(recovery.failures.filter((failure) => failure.startsWith('category 2 has purity'))).toEqual([]);
+  });
+
   it('names a split, a low purity, a high total variation and a low high-quality fraction at their thresholds', () => {
     // Categories 1 and 4 both sit on component 1; category 3 is 93% pure (passes at 0.9, fails at 0.95).
     const input = samplesAt([

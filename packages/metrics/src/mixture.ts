@@ -77,7 +77,8 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
   const { centers, prior } = input;
   const components = centers.length;
   const dimension = centers[0]?.length ?? 0;
-  if (components === 0 || dimension === 0) throw new InvalidArgumentError(caller, 'input.centers', 'at least one center of dimension >= 1', JSON.stringify(centers));
+  // No centers leaves dimension 0 too.
+  if (dimension === 0) throw new InvalidArgumentError(caller, 'input.centers', 'at least one center of dimension >= 1', JSON.stringify(centers));
   // Stryker disable next-line ArrayDeclaration: equivalent: a shape of one row of values.length and an empty shape both mean one row of all the values
   expectProbabilityRows(caller, 'input.probabilities', input.probabilities, [input.probabilities.length]);
   if (input.probabilities.length !== components) throw new InvalidArgumentError(caller, 'input.probabilities', `${components} probabilities (one per center)`, `${input.probabilities.length}`);
@@ -112,6 +113,7 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
     const counts = new Array<number>(components).fill(0);
     let count = 0;
     let good = 0;
+    // Stryker disable next-line EqualityOperator: equivalent: i = n reads sampleCategories[n], undefined, which is no category (its >= sibling is hidden with it)
     for (let i = 0; i < n; i++) {
       if (input.sampleCategories[i] !== category) continue;
       count += 1;
@@ -137,6 +139,7 @@ export function evaluateMixture(input: MixtureEvaluationInput): MixtureEvaluatio
 
   const goodCounts = new Array<number>(components).fill(0);
   let goodTotal = 0;
+  // Stryker disable next-line EqualityOperator: equivalent: i = n reads highQuality[n], undefined, which is not 1 (its >= sibling is hidden with it)
   for (let i = 0; i < n; i++) {
     if (highQuality[i] === 1) {
       goodCounts[nearest[i] as number] = (goodCounts[nearest[i] as number] as number) + 1;
