@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
@@ -36,6 +37,38 @@ describe('checkpoint saves, their resources and what they keep', () => {
       await saveCheckpoint(directory, trainer, null);
     }
     expect(tf.memory().numTensors).toBe(tensors);
+  });
+
+  it.runIf(existsSync('/proc/self/fd'))('closes every file it opens', async () => {
+    const directory = join(root, 'handles');
+    const open = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+    await saveCheckpoint(directory, trainer, null);
+    const before = await open();
+    for (let i = 0; i < 3; i++) {
+      trainer.trainStep();
+      await saveCheckpoint(directory, trainer, null);
+    }
+    expect(await open()).toBe(before);
+  });
+
+  it.runIf(existsSync('/dev/full'))('a write that fails (a full disk) names its file, leaves no temporary folder, and the last checkpoint stays the latest', async () => {
+    const directory = join(root, 'full');
+    const saved = await saveCheckpoint(directory, trainer, null);
+    const latest = await readFile(join(directory, 'latest.json'), 'utf8');
+    trainer.trainStep();
+    // The next save's temporary folder, with tensors.bin pointing at /dev/full (every write: ENOSPC).
+    const name = `step-${String(trainer.step).padStart(8, '0')}`;
+    const temporary = join(directory, `.${name}.${process.pid}.tmp`);
+    await mkdir(temporary, { recursive: true });
+    await symlink('/dev/full', join(temporary, 'tensors.bin'));
+    const failure = await saveCheckpoint(directory, trainer, null).then(
+      () => null,
+      (error: unknown) => error as NodeJS.ErrnoException,
+    );
+    expect(failure?.code).toBe('ENOSPC');
+    expect(failure?.path).toBe(join(temporary, 'tensors.bin'));
+    expect((await readdir(directory)).sort()).toEqual(['latest.json', basename(saved)]);
+    expect(await readFile(join(directory, 'latest.json'), 'utf8')).toBe(latest);
   });
 
   it('prunes only folders named exactly step-NNNNNNNN, whatever sorts before them', async () => {
