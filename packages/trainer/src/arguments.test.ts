@@ -71,6 +71,7 @@ describe('trainer: every mistake gets its own line', () => {
     ["createTrainer a phase's network", () => T.createTrainer({ setup: { ...tinyRecipe(3), phases: [{ ...tinyRecipe(3).phases[0], network: 'critic' }] }, data: mixture() }), "createTrainer: phase discriminator.network must be a key of setup.networks (discriminator, generator), got \"critic\"."],
     ["Trainer.restore a prior of other categories", () => trainer.restore({ json: { ...snapshot.json, prior: T.createTrainer({ setup: { ...tinyRecipe(3), categorical: categoricalPrior({ categories: 2 }) }, data: mixture() }).prior.toJSON() }, tensors: snapshot.tensors }), "Trainer.restore: snapshot.json.prior.categories must be 3 (this trainer's categories), got 2."],
     ["observedRows rank 1", () => T.observedRows({ shape: [3], values: [1, 2, 3] }), "observedRows: value.shape must be [rows, columns], got [3]."],
+    ["observedRows rank 3", () => T.observedRows({ shape: [1, 2, 1], values: [1, 2] }), "observedRows: value.shape must be [rows, columns], got [1, 2, 1]."],
   ];
 
   it('names the argument, the expected and the actual value, for each of the package\'s checks', () => {

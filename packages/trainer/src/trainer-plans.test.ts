@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { setValueChecks } from '@gantry/backend';
+import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
+import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTrainer, mixtureSource, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Trainer } from './index.js';
+import { tinyRecipe } from './test-support/tiny-recipe.js';
+
+// Plans on batches without labels, a plan whose key hides a change in what the phase
+// returns, and a recipe with no phases.
+
+function dispose(trainer: Trainer): void {
+  trainer.dispose();
+  for (const model of Object.values(trainer.setup.networks)) model.dispose();
+}
+
+const keyed = (setup: RecipeSetup): RecipeSetup => ({ ...setup, phases: setup.phases.map((phase) => ({ ...phase, planKey: stepIndependent })) });
+
+describe('the trainer with plans: unlabelled batches, keys that hide a change, no phases', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+    setValueChecks(false);
+  });
+  afterAll(() => {
+    setValueChecks(true);
+  });
+
+  it('replays plans on batches without labels, with the losses the engine gives', () => {
+    const mixture = mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE));
+    const unlabelled: DataSource = { ...mixture, next: (batchSize, random) => ({ x: mixture.next(batchSize, random).x, labels: undefined }) };
+    const planned = createTrainer({ setup: keyed(tinyRecipe(21)), data: unlabelled, batchSize: 8, seed: 21, plan: true });
+    const engine = createTrainer({ setup: keyed(tinyRecipe(21)), data: unlabelled, batchSize: 8, seed: 21 });
+    for (let step = 0; step < 5; step++) expect(planned.trainStep().losses).toEqual(engine.trainStep().losses);
+    expect(Object.values(planned.plans()).every((status) => status.startsWith('replayed'))).toBe(true);
+    dispose(planned);
+    dispose(engine);
+  });
+
+  it('a key that hides a change in how many values a phase returns: the check finds it, and training goes on', () => {
+    // The discriminator observes a second value from step 2 on, under one plan key.
+    const setup = tinyRecipe(22);
+    const phases: Phase[] = setup.phases.map((phase) =>
+      phase.name !== 'discriminator'
+        ? phase
+        : {
+            ...phase,
+            observe: (context) => ({ ...(phase.observe?.(context) ?? {}), ...(context.step >= 2 ? { extra: tf.scalar(context.step) } : {}) }),
+          },
+    );
+    const trainer = createTrainer({ setup: keyed({ ...setup, phases }), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 22, plan: true });
+    for (let step = 0; step < 4; step++) trainer.trainStep();
+    expect(trainer.plans().discriminator).toBe('engine: at step 2 its replay differed from the real computation');
+    expect(trainer.step).toBe(4);
+    dispose(trainer);
+  });
+
+  it('refuses a recipe with no phases', () => {
+    const setup = tinyRecipe(23);
+    expect(invalidArgumentMessage(() => createTrainer({ setup: { ...setup, phases: [] }, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)) }))).toBe(
+      'createTrainer: options.setup.phases must be at least one phase, got none.',
+    );
+    for (const model of Object.values(setup.networks)) model.dispose();
+  });
+});
