@@ -27,6 +27,7 @@ export {
   type GradientCheckResult,
 } from './finite-differences.js';
 export { AdamUpdate, type AdamUpdateAttrs } from './adam-kernel.js';
+export { variableGradsFreeingTape } from './tape-release.js';
 export { conv2dFilterGradient, conv2dInputGradient, registerWasmKernels } from './wasm-kernels.js';
 export {
   describeValue,

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom, expectNumber, InvalidArgumentError, valueChecksEnabled, type Random, type RandomState } from '@gantry/backend';
+import { createRandom, expectNumber, InvalidArgumentError, valueChecksEnabled, variableGradsFreeingTape, type Random, type RandomState } from '@gantry/backend';
 import { weighted } from '@gantry/losses';
 import { trainableVariables } from '@gantry/models';
 import { categoricalPriorFromJSON, generatorInput, oneHotLabels, type CategoricalPrior, type CategoricalPriorJSON, type JsonValue } from '@gantry/priors';
@@ -322,7 +322,8 @@ export function createTrainer(options: TrainerOptions): Trainer {
       let grads: Record<string, tf.Tensor> = {};
       if (active.length === 0) body();
       else {
-        const result = tf.variableGrads(body, optimizer.variables);
+        // A NaN guard's exception leaves TF.js's tape holding what its kernels saved: freed.
+        const result = variableGradsFreeingTape(body, optimizer.variables);
         result.value.dispose();
         grads = result.grads;
       }

@@ -3,11 +3,11 @@ import { setValueChecks } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, mixtureSource, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Trainer } from './index.js';
+import { createTrainer, mixtureSource, NonFiniteLossError, stepIndependent, type DataSource, type Phase, type RecipeSetup, type Trainer } from './index.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
 // Plans on batches without labels, a plan whose key hides a change in what the phase
-// returns, and a recipe with no phases.
+// returns, a recipe with no phases, and what a NaN step leaves behind.
 
 function dispose(trainer: Trainer): void {
   trainer.dispose();
@@ -60,5 +60,23 @@ describe('the trainer with plans: unlabelled batches, keys that hide a change, n
       'createTrainer: options.setup.phases must be at least one phase, got none.',
     );
     for (const model of Object.values(setup.networks)) model.dispose();
+  });
+});
+
+describe('a NaN step with value checks on', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it.each(['discriminator', 'generator'] as const)('leaves no tensor behind, step after step (NaN in the %s phase)', (phase) => {
+    const counter = { value: 0 };
+    const trainer = createTrainer({ setup: tinyRecipe(24, { poison: { atStep: 2, counter, phase } }), data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 24 });
+    trainer.trainStep();
+    const before = tf.memory().numTensors;
+    expect(() => trainer.trainStep()).toThrow(NonFiniteLossError);
+    expect(tf.memory().numTensors).toBe(before);
+    // Taken again (the poison fires once), the step goes through.
+    expect(trainer.trainStep().step).toBe(2);
+    dispose(trainer);
   });
 });
