@@ -64,6 +64,20 @@ describe('adam', () => {
     await useBackend('cpu');
   });
 
+  it('keeps its moments in untrained variables named after each variable, and applies ε as textbook Adam does (ε = 0.5 makes it visible)', () => {
+    const x = tf.variable(tf.tensor1d([1, -2]), true, 'adam-named');
+    const optimizer = adam({ learningRate: 0.1, beta2: 0.99, epsilon: 0.5 });
+    const initial = optimizer.init([x]);
+    expect([...initial.firstMoments, ...initial.secondMoments].map((moment) => [moment.name, moment.trainable])).toEqual([
+      ['adam-named/adam_m', false],
+      ['adam-named/adam_v', false],
+    ]);
+    // One step with β1 = 0 and g = (1, 1): m̂ = g, v̂ = g², so θ −= 0.1 · 1 / (1 + 0.5).
+    const state = optimizer.apply(initial, [x], { [x.name]: tf.tensor1d([1, 1]) });
+    Array.from(x.dataSync()).forEach((value, i) => expect(value).toBeCloseTo([1, -2][i]! - 0.1 / 1.5, 6));
+    tf.dispose([x, ...state.firstMoments, ...state.secondMoments]);
+  });
+
   it('rejects bad options, naming them', () => {
     expect(invalidArgumentMessage(() => adam({ learningRate: 0 }))).toBe('adam: options.learningRate must be a finite number > 0, got 0.');
     expect(invalidArgumentMessage(() => adam({ beta2: 1 }))).toBe('adam: options.beta2 must be a number in [0, 1), got 1.');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -96,7 +96,8 @@ describe('checkpoints on damaged disks', () => {
     const folder = (step: number): string => join(directory, `step-${String(step).padStart(8, '0')}`);
     for (let step = 1; step <= 6; step++) await mkdir(folder(step), { recursive: true });
     await mkdir(join(folder(1), 'state.json'));
-    await writeFile(join(folder(2), 'state.json'), 'not json');
+    // Bytes, not characters: ó is two.
+    await writeFile(join(folder(2), 'state.json'), 'not jsón');
     await writeFile(join(folder(3), 'state.json'), 'null');
     // Checkpoints from before integrity records (no sha256, no files) are still checked against their tensorSpecs.
     await writeFile(join(folder(4), 'state.json'), JSON.stringify({ step: 4, tensorSpecs: [{ name: 'a', shape: [2], dtype: 'float32' }] }));
@@ -111,7 +112,7 @@ describe('checkpoints on damaged disks', () => {
       [5, "tensors.bin: expected 3 bytes (state.json's tensorSpecs), got 12"],
       [4, 'tensors.bin cannot be read (ENOENT)'],
       [3, 'state.json is not a Gantry checkpoint state (no tensorSpecs)'],
-      [2, 'state.json is not JSON (8 bytes)'],
+      [2, 'state.json is not JSON (9 bytes)'],
       [1, 'state.json cannot be read (EISDIR)'],
     ] as const;
     expect(result.skipped).toEqual(reasons.map(([step, reason]) => ({ path: folder(step), reason })));
@@ -134,6 +135,35 @@ describe('checkpoints on damaged disks', () => {
     expect(loaded?.step).toBe(1);
     expect(loaded?.config).toEqual({ note: 'old' });
     tf.dispose(Object.values(loaded?.snapshot.tensors ?? {}));
+  });
+
+  it('loads the folder latest.json names, even when a later step exists; a path that is not a string is skipped', async () => {
+    const directory = join(root, 'named');
+    const first = trainer.step;
+    await saveCheckpoint(directory, trainer, null, { keep: 5 });
+    trainer.trainStep();
+    await saveCheckpoint(directory, trainer, null, { keep: 5 });
+    const name = `step-${String(first).padStart(8, '0')}`;
+    await writeFile(join(directory, 'latest.json'), JSON.stringify({ step: first, path: name }));
+    expect(await load(directory)).toEqual({ step: first, skipped: [] });
+    // A list holding the name is not a name: skipped, and the newest folder is loaded.
+    const listed = JSON.stringify({ step: first, path: [name] });
+    await writeFile(join(directory, 'latest.json'), listed);
+    expect(await load(directory)).toEqual({
+      step: trainer.step,
+      skipped: [{ path: join(directory, 'latest.json'), reason: `expected {"step": n, "path": "step-NNNNNNNN"}, got ${JSON.stringify(listed.slice(0, 40))}; scanning the step folders` }],
+    });
+  });
+
+  it('a scan ignores a copy of a checkpoint under another name (step-NNNNNNNN.old)', async () => {
+    const directory = join(root, 'copies');
+    // The copy is of an earlier step, so loading it would show.
+    const saved = await saveCheckpoint(directory, trainer, null);
+    await cp(saved, join(directory, 'step-99999999.old'), { recursive: true });
+    trainer.trainStep();
+    await saveCheckpoint(directory, trainer, null);
+    await rm(join(directory, 'latest.json'));
+    expect(await load(directory)).toEqual({ step: trainer.step, skipped: [] });
   });
 
   it('a folder that does not exist holds no checkpoint; a path that is a file is an error', async () => {

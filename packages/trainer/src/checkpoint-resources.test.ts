@@ -71,6 +71,17 @@ describe('checkpoint saves, their resources and what they keep', () => {
     expect(await readFile(join(directory, 'latest.json'), 'utf8')).toBe(latest);
   });
 
+  it('an error before anything is written reaches the caller as it is (there is no temporary folder to remove)', async () => {
+    // A snapshot holding a disposed tensor: encoding fails before the temporary folder exists.
+    const gone = tf.tensor1d([1, 2]);
+    gone.dispose();
+    const broken = { snapshot: () => ({ json: { step: 9 }, tensors: { w: gone } }) } as unknown as Trainer;
+    const directory = join(root, 'early');
+    await mkdir(directory, { recursive: true });
+    await expect(saveCheckpoint(directory, broken, null)).rejects.toThrow('Tensor is disposed.');
+    expect(await readdir(directory)).toEqual([]);
+  });
+
   it('prunes only folders named exactly step-NNNNNNNN, whatever sorts before them', async () => {
     const directory = join(root, 'strangers');
     // 'a…' and '0…' sort before 'step-…'; a prefix or suffix makes a name not a step folder.

@@ -281,6 +281,7 @@ export function recordPlan(fn: (inputs: readonly tf.Tensor[]) => tf.Tensor[], in
             for (const tensor of lent) tensor.dispose();
             kernel.outputs.forEach((index, k) => {
               const info = infos[k] as tf.TensorInfo;
+              // Stryker disable next-line ConditionalExpression: equivalent for its true mutant: tf.keep of a plain TensorInfo marks nothing the engine tracks
               if (info instanceof tf.Tensor) tf.keep(info);
               if (keepOutput[k] === true) live[index] = info;
               else release(info);

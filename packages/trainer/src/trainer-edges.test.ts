@@ -54,6 +54,27 @@ describe('the trainer with plans: unlabelled batches, keys that hide a change, n
     dispose(trainer);
   });
 
+  it('gives the generator the recipe’s label encoding (centered: (K·c − 1)/√(K − 1)) in its steps', () => {
+    const setup = tinyRecipe(25);
+    let labels: number[] = [];
+    const phases: Phase[] = setup.phases.map((phase) =>
+      phase.name !== 'generator'
+        ? phase
+        : {
+            ...phase,
+            observe: (context) => {
+              labels = Array.from(tf.tidy(() => tf.slice(context.batch.generatorInput, [0, 4], [-1, 3])).dataSync());
+              return {};
+            },
+          },
+    );
+    const trainer = createTrainer({ setup: { ...setup, phases, labelEncoding: 'centered' }, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)), batchSize: 8, seed: 25 });
+    trainer.trainStep();
+    // Three categories: a chosen one is (3 − 1)/√2 = √2, the others −1/√2.
+    expect([...new Set(labels.map((value) => value.toFixed(5)))].sort()).toEqual(['-0.70711', '1.41421']);
+    dispose(trainer);
+  });
+
   it('refuses a recipe with no phases', () => {
     const setup = tinyRecipe(23);
     expect(invalidArgumentMessage(() => createTrainer({ setup: { ...setup, phases: [] }, data: mixtureSource(gaussianMixture(PAPER_GAUSSIAN_MIXTURE)) }))).toBe(
