@@ -92,6 +92,20 @@ describe('symmetricEigen', () => {
     expect([...values].reduce((x, y) => x + y, 0)).toBeCloseTo(4 + 3 + 5 + 2, 10);
   });
 
+  it('skips a pair whose off-diagonal entry is 0, even with equal diagonal entries (its rotation angle would be 0/0)', () => {
+    const n = 3;
+    const a = [1, 0, 0.5, 0, 1, 0.5, 0.5, 0.5, 2];
+    const { values, vectors, converged } = symmetricEigen(a, n);
+    expect(converged).toBe(true);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let k = 0; k < n; k++) sum += (vectors[i * n + k] as number) * (values[k] as number) * (vectors[j * n + k] as number);
+        expect(sum).toBeCloseTo(a[i * n + j] as number, 10);
+      }
+    }
+  });
+
   it('says how many sweeps it took and whether it converged: a few here, none for a diagonal or zero matrix, all of them for a NaN', () => {
     const spread = symmetricEigen([4, 1, -2, 0.5, 1, 3, 0, 1, -2, 0, 5, -1, 0.5, 1, -1, 2], 4);
     expect(spread.converged).toBe(true);
