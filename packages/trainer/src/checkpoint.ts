@@ -30,6 +30,9 @@ async function writeSynced(path: string, data: string | Uint8Array): Promise<voi
   }
 }
 
+/** A checkpoint folder's name, exactly: the prune and the scan skip anything else. */
+const STEP_FOLDER = /^step-\d{8}$/;
+
 function stepName(step: number): string {
   return `step-${String(step).padStart(8, '0')}`;
 }
@@ -70,7 +73,7 @@ export async function saveCheckpoint(directory: string, trainer: Trainer, config
   await writeSynced(latestTemporary, JSON.stringify({ step: snapshot.json.step, path: name }));
   await rename(latestTemporary, join(directory, LATEST));
   const keep = options.keep ?? 3;
-  const older = (await readdir(directory)).filter((entry) => /^step-\d{8}$/.test(entry) && entry < name);
+  const older = (await readdir(directory)).filter((entry) => STEP_FOLDER.test(entry) && entry < name);
   // Stryker disable next-line MethodExpression: equivalent in Node, whose readdir (libuv's scandir) already returns names sorted; kept so that the order does not rest on it
   older.sort();
   // Stryker disable next-line BooleanLiteral: equivalent but for a race: force only matters if another process removes a folder between the listing and here
@@ -171,7 +174,7 @@ export async function loadLatestCheckpoint(directory: string, options: { readonl
     try {
       const latest = JSON.parse(latestText) as { path?: unknown };
       // Stryker disable next-line StringLiteral: equivalent: the message is caught just below, which reports its own
-      if (typeof latest.path !== 'string' || !/^step-\d{8}$/.test(latest.path)) throw new Error('no step folder');
+      if (typeof latest.path !== 'string' || !STEP_FOLDER.test(latest.path)) throw new Error('no step folder');
       named = latest.path;
     } catch {
       skip({ path: join(directory, LATEST), reason: `expected {"step": n, "path": "step-NNNNNNNN"}, got ${JSON.stringify(latestText.slice(0, 40))}; scanning the step folders` });
@@ -179,7 +182,7 @@ export async function loadLatestCheckpoint(directory: string, options: { readonl
   }
   let folders: string[] = [];
   try {
-    folders = (await readdir(directory)).filter((entry) => /^step-\d{8}$/.test(entry));
+    folders = (await readdir(directory)).filter((entry) => STEP_FOLDER.test(entry));
     // Stryker disable next-line MethodExpression: equivalent in Node, whose readdir already returns names sorted (as above)
     folders.sort();
     folders.reverse();
