@@ -21,13 +21,13 @@ interface DawnModule {
 }
 
 /** Gives Node a `navigator.gpu` through Dawn (the `webgpu` package) and checks for an adapter. */
-async function dawnWebGpuProbe(current: Platform): Promise<string | null> {
+async function dawnWebGpuProbe(_current: Platform, importModule: ((specifier: string) => Promise<unknown>) | undefined): Promise<string | null> {
   const scope = globalThis as { navigator?: { gpu?: unknown } };
   if (scope.navigator?.gpu === undefined) {
-    if (current.importModule === undefined) return 'no module loader';
+    if (importModule === undefined) return "the Dawn binding 'webgpu' cannot be loaded: no module loader";
     let dawn: DawnModule;
     try {
-      dawn = (await current.importModule('webgpu')) as DawnModule;
+      dawn = (await importModule('webgpu')) as DawnModule;
     } catch (error) {
       return `the Dawn binding 'webgpu' could not be loaded (${describeError(error)}); install it with: npm install webgpu @tensorflow/tfjs-backend-webgpu@~4.22.0`;
     }
@@ -55,7 +55,7 @@ const NODE_CANDIDATES: readonly BackendCandidate[] = [
       tf.findBackendFactory('tensorflow') != null && !resolvable('@tensorflow/tfjs-node-gpu')
         ? "the registered 'tensorflow' backend comes from @tensorflow/tfjs-node (CPU only)"
         : null,
-    describe: () => 'native TensorFlow with CUDA (@tensorflow/tfjs-node-gpu)',
+    description: 'native TensorFlow with CUDA (@tensorflow/tfjs-node-gpu)',
   },
   {
     name: 'webgpu',
@@ -63,14 +63,14 @@ const NODE_CANDIDATES: readonly BackendCandidate[] = [
     tier: 'gpu',
     packages: ['@tensorflow/tfjs-backend-webgpu'],
     probe: dawnWebGpuProbe,
-    describe: () => 'GPU through WebGPU (Dawn in Node)',
+    description: 'GPU through WebGPU (Dawn in Node)',
   },
   {
     name: 'tensorflow',
     tfBackend: 'tensorflow',
     tier: 'native-cpu',
     packages: ['@tensorflow/tfjs-node'],
-    describe: () => 'native TensorFlow on the CPU (@tensorflow/tfjs-node)',
+    description: 'native TensorFlow on the CPU (@tensorflow/tfjs-node)',
   },
 ];
 

@@ -38,12 +38,15 @@ export interface BackendCandidate {
   readonly tier: 'gpu' | 'native-cpu' | 'wasm' | 'cpu';
   /** Packages to try in order; the first that loads wins. */
   readonly packages: readonly string[];
-  /** Runs before the package is imported; returns why the backend cannot run here, or null. */
-  readonly probe?: (platform: Platform) => Promise<string | null>;
-  /** Runs after the package is imported and before `tf.setBackend`. */
-  readonly prepare?: (loaded: unknown, packageName: string) => Promise<void>;
-  /** Why this backend ranks where it does, for the report of `'auto'`. */
-  readonly describe: (packageName: string) => string;
+  /**
+   * Runs before the package is imported; returns why the backend cannot run here, or null.
+   * `importModule` is the loader {@link selectBackend} uses: the caller's, else the platform's.
+   */
+  readonly probe?: (platform: Platform, importModule: ((specifier: string) => Promise<unknown>) | undefined) => Promise<string | null>;
+  /** Runs once the backend is registered (by its package, or by the app) and before `tf.setBackend`. */
+  readonly prepare?: () => Promise<void>;
+  /** What this backend is, for {@link BackendSelection.reason}: `'GPU through WebGL'`. */
+  readonly description: string;
 }
 
 /** The first line of an error's message, for one-line reasons in reports. */

@@ -107,7 +107,7 @@ const BASE_CANDIDATES: readonly BackendCandidate[] = [
     tier: 'gpu',
     packages: ['@tensorflow/tfjs-backend-webgpu'],
     probe: browserWebGpuProbe,
-    describe: () => 'GPU through WebGPU',
+    description: 'GPU through WebGPU',
   },
   {
     name: 'webgl',
@@ -115,7 +115,7 @@ const BASE_CANDIDATES: readonly BackendCandidate[] = [
     tier: 'gpu',
     packages: ['@tensorflow/tfjs-backend-webgl'],
     probe: webglProbe,
-    describe: () => 'GPU through WebGL',
+    description: 'GPU through WebGL',
   },
   {
     name: 'wasm',
@@ -123,14 +123,14 @@ const BASE_CANDIDATES: readonly BackendCandidate[] = [
     tier: 'wasm',
     packages: ['@tensorflow/tfjs-backend-wasm'],
     prepare: async () => registerWasmKernels(),
-    describe: () => 'WebAssembly (XNNPACK, SIMD where supported)',
+    description: 'WebAssembly (XNNPACK, SIMD where supported)',
   },
   {
     name: 'cpu',
     tfBackend: 'cpu',
     tier: 'cpu',
     packages: ['@tensorflow/tfjs-backend-cpu'],
-    describe: () => 'plain JavaScript, the slowest and most portable',
+    description: 'plain JavaScript, the slowest and most portable',
   },
 ];
 
@@ -152,10 +152,10 @@ type Attempt =
   | { ok: false; reason: string; packages: readonly string[] };
 
 async function tryCandidate(candidate: BackendCandidate, current: Platform, options: SelectBackendOptions): Promise<Attempt> {
-  const probeFailure = candidate.probe === undefined ? null : await candidate.probe(current);
+  const importModule = options.importModule ?? current.importModule;
+  const probeFailure = candidate.probe === undefined ? null : await candidate.probe(current, importModule);
   if (probeFailure !== null) return { ok: false, reason: probeFailure, packages: [] };
 
-  const importModule = options.importModule ?? current.importModule;
   const failures: string[] = [];
   let packageName: string | null = null;
   if (tf.findBackendFactory(candidate.tfBackend) == null) {
@@ -168,8 +168,7 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     }
     for (const name of candidate.packages) {
       try {
-        const loaded = await importModule(name);
-        await candidate.prepare?.(loaded, name);
+        await importModule(name);
         packageName = name;
         break;
       } catch (error) {
@@ -177,15 +176,14 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
       }
     }
     if (packageName === null) return { ok: false, reason: failures.join(' '), packages: candidate.packages };
-  } else {
-    await candidate.prepare?.(undefined, candidate.packages[0] ?? '');
+    if (tf.findBackendFactory(candidate.tfBackend) == null) {
+      return { ok: false, reason: `${packageName} loaded but registered no TF.js backend named '${candidate.tfBackend}'.`, packages: candidate.packages };
+    }
   }
-  if (tf.findBackendFactory(candidate.tfBackend) == null) {
-    return {
-      ok: false,
-      reason: `${packageName ?? 'the package'} loaded but registered no TF.js backend named '${candidate.tfBackend}'.`,
-      packages: candidate.packages,
-    };
+  try {
+    await candidate.prepare?.();
+  } catch (error) {
+    return { ok: false, reason: `preparing it failed: ${describeError(error)}`, packages: [] };
   }
   const threads = candidate.name === 'wasm' ? options.threads : undefined;
   let wasm: WasmModule | undefined;
@@ -205,17 +203,24 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
       }
     }
   }
+  // TF.js makes a backend the active one by name before it starts it, and keeps the name when
+  // starting fails: a refusal from here on puts the backend active before back.
+  const previous = tf.engine().backendName as string | null;
+  const refuse = async (reason: string): Promise<Attempt> => {
+    if (previous !== null && previous !== candidate.tfBackend) await tf.setBackend(previous);
+    return { ok: false, reason, packages: [] };
+  };
   let initialised: boolean;
   try {
     initialised = await tf.setBackend(candidate.tfBackend);
   } catch (error) {
-    return { ok: false, reason: `initialising it failed: ${describeError(error)}`, packages: [] };
+    return await refuse(`initialising it failed: ${describeError(error)}`);
   } finally {
     release();
   }
-  if (!initialised) return { ok: false, reason: `tf.setBackend('${candidate.tfBackend}') failed to initialise it.`, packages: [] };
+  if (!initialised) return await refuse(`tf.setBackend('${candidate.tfBackend}') failed to initialise it.`);
   if (wasm !== undefined && threads !== undefined && wasm.getThreadsCount() !== threads) {
-    return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
+    return await refuse(threadsMismatch(wasm.getThreadsCount(), threads));
   }
   if (candidate.name !== 'wasm') return { ok: true, packageName, threads: null };
   wasm ??= await wasmModule(importModule, packageName);
@@ -284,13 +289,13 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
           backend: request,
           tfBackend: candidate.tfBackend,
           packageName: attempt.packageName,
-          reason: `${candidate.describe(attempt.packageName ?? '')}; asked for by name`,
+          reason: `${candidate.description}; asked for by name`,
           skipped: [],
           threads: attempt.threads,
         };
       }
       reasons.push(attempt.reason);
-      packages.push(...attempt.packages.filter((name) => !packages.includes(name)));
+      packages.push(...attempt.packages);
     }
     throw new BackendUnavailableError(request, packages, installCommandFor(packages), reasons.join(' '));
   }
@@ -304,7 +309,7 @@ export async function selectBackend(request: BackendRequest = 'auto', options: S
         backend,
         tfBackend: candidate.tfBackend,
         packageName: attempt.packageName,
-        reason: `${candidate.describe(attempt.packageName ?? '')}; the best available here`,
+        reason: `${candidate.description}; the best available here`,
         skipped,
         threads: attempt.threads,
       };

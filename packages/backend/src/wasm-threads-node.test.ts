@@ -72,11 +72,47 @@ describe('wasm threads in Node', () => {
     try {
       const attempt = selectBackend('wasm', { threads: 2 });
       await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
-      await expect(attempt).rejects.toThrow(/preparing 2 threads failed: no wasm-out\/tfjs-backend-wasm-threaded-simd\.worker\.js here/);
+      await expect(attempt).rejects.toThrow(/preparing 2 threads failed: no wasm-out\/tfjs-backend-wasm-threaded-simd\.worker\.js here$/);
+      const error = (await attempt.catch((caught: unknown) => caught)) as BackendUnavailableError;
+      expect([error.packages, error.installCommand]).toEqual([[], '']);
     } finally {
       installPlatform(node);
     }
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it("undo the platform's preparation once the backend has started, refuse a count it did not take, and put the active backend back", async () => {
+    await selectBackend('cpu');
+    const node = platform();
+    const prepared: number[] = [];
+    let released = 0;
+    // A preparation that leaves the count alone: the backend starts with TF.js's 1 thread.
+    installPlatform({
+      ...node,
+      prepareWasmThreads: (_wasm, threads) => {
+        prepared.push(threads);
+        return () => {
+          released += 1;
+        };
+      },
+    });
+    try {
+      const attempt = selectBackend('wasm', { threads: 2 });
+      const error = (await attempt.catch((caught: unknown) => caught)) as BackendUnavailableError;
+      expect(error).toBeInstanceOf(BackendUnavailableError);
+      expect(error.message).toBe(
+        "selectBackend('wasm'): backend 'wasm' is not available. it runs 1 thread(s), not the 2 asked for in options.threads " +
+          '(a wasm backend started earlier in this process keeps its count; TF.js caps the count at 4, and in a browser needs a cross-origin-isolated page for more than 1).',
+      );
+      expect([error.packages, error.installCommand]).toEqual([[], '']);
+      expect([prepared, released]).toEqual([[2], 1]);
+      expect(tf.getBackend()).toBe('cpu');
+    } finally {
+      installPlatform(node);
+    }
+    // Asking again for the count it runs is no mistake, and prepares nothing.
+    expect(await selectBackend('wasm', { threads: 1 })).toMatchObject({ backend: 'wasm', threads: 1 });
+    expect(prepared).toEqual([2]);
   });
 
   it('say so when the wasm backend already runs with another count', async () => {
@@ -85,6 +121,8 @@ describe('wasm threads in Node', () => {
     const attempt = selectBackend('wasm', { threads: 2 });
     await expect(attempt).rejects.toBeInstanceOf(BackendUnavailableError);
     await expect(attempt).rejects.toThrow(/it runs 1 thread\(s\), not the 2 asked for in options\.threads/);
+    const error = (await attempt.catch((caught: unknown) => caught)) as BackendUnavailableError;
+    expect([error.packages, error.installCommand]).toEqual([[], '']);
     expect(tf.getBackend()).toBe('cpu');
   });
 });
