@@ -22,6 +22,8 @@ function cases(seed: number): Case[] {
       if (index < n && n > 4) g[(index * 7) % n] = value;
     });
     if (n > 4) v[1] = 0;
+    // An infinite first moment: with β1 = 0 it must not reach the update (m' is g), with β1 > 0 it must.
+    if (n > 4) m[2] = Number.POSITIVE_INFINITY;
     return { theta, m, v, g };
   });
 }
@@ -73,8 +75,36 @@ describe('AdamUpdate, the fused Adam kernel on wasm', () => {
   });
 
   it('is registered on wasm, and there it runs the SIMD module in the backend\'s own memory', () => {
-    expect(tf.getKernel(AdamUpdate, 'wasm')).toBeDefined();
+    // The documented kernel name: what profiles show and what other code may look up.
+    expect(AdamUpdate).toBe('GantryAdamUpdate');
+    expect(tf.getKernel('GantryAdamUpdate', 'wasm')).toBeDefined();
     expect(adamUpdatePath(tf.backend())).toBe('simd');
+  });
+
+  it('builds its SIMD module for each backend object it meets: a fresh one gives the same bits', () => {
+    // The module is built once per backend and kept; a new object with the same memory makes
+    // this call build it again from the code as it is, not reuse one an earlier call built.
+    const real = tf.backend() as unknown as { wasm: object; makeOutput: (...args: unknown[]) => tf.TensorInfo; typedArrayFromHeap: (info: tf.TensorInfo) => Float32Array; disposeData: (dataId: object) => void };
+    settings.forEach(({ beta1, beta2, rate, epsilon }, index) => {
+      const fresh = { wasm: real.wasm, makeOutput: real.makeOutput.bind(real), typedArrayFromHeap: real.typedArrayFromHeap.bind(real), disposeData: real.disposeData.bind(real) };
+      expect(adamUpdatePath(fresh)).toBe('simd');
+      const actual = tf.tidy(() => {
+        const inputs: Record<string, tf.TensorInfo> = { rate: tf.scalar(rate), epsilon: tf.scalar(epsilon) };
+        all.forEach((c, k) => {
+          Object.assign(inputs, { [`variable${k}`]: tf.tensor1d(c.theta), [`firstMoment${k}`]: tf.tensor1d(c.m), [`secondMoment${k}`]: tf.tensor1d(c.v), [`gradient${k}`]: tf.tensor1d(c.g) });
+        });
+        const outputs = adamUpdateWasm({ inputs, backend: fresh, attrs: { beta1, beta2, count: all.length } });
+        return outputs.map((info) => {
+          const values = real.typedArrayFromHeap(info).slice();
+          real.disposeData(info.dataId);
+          return values;
+        });
+      });
+      expect(actual.length).toBe((expected[index] as Float32Array[]).length);
+      actual.forEach((values, k) => {
+        expect(bits(values), `β1 = ${beta1}, output ${k}`).toEqual(bits((expected[index] as Float32Array[])[k] as Float32Array));
+      });
+    });
   });
 
   it.each(settings.map((setting, index) => [setting.beta1, index] as const))('gives the bits of TF.js\'s ops on cpu, β1 = %s, every size from 1 to 131', (_, index) => {

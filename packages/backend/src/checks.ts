@@ -147,8 +147,11 @@ export function expectNumber(
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new InvalidArgumentError(caller, argument, expected, typeof value === 'number' ? String(value) : typeof value);
   }
-  const below = min !== undefined && (exclusive ? value <= min : value < min);
-  const above = max !== undefined && (exclusive ? value >= max : value > max);
+  // An absent bound is an infinite one: no finite value is beyond it.
+  const lowest = min ?? Number.NEGATIVE_INFINITY;
+  const highest = max ?? Number.POSITIVE_INFINITY;
+  const below = exclusive ? value <= lowest : value < lowest;
+  const above = exclusive ? value >= highest : value > highest;
   if (below || above) throw new InvalidArgumentError(caller, argument, expected, String(value));
   return value;
 }
@@ -164,6 +167,7 @@ export const PROBABILITY_SUM_TOLERANCE = 1e-5;
  */
 export function expectProbabilityRows(caller: string, argument: string, values: ArrayLike<number>, shape: readonly number[]): void {
   const width = shape[shape.length - 1] ?? values.length;
+  // Stryker disable next-line ConditionalExpression: equivalent: width 0 means no values (values holds the data of shape), and 0 / 0 is NaN, which runs no row either; the killed `true` beside it is hidden with it.
   const rows = width === 0 ? 0 : values.length / width;
   const where = (row: number): string => (shape.length > 1 ? ` in row ${row}` : '');
   for (let row = 0; row < rows; row++) {
@@ -175,6 +179,7 @@ export function expectProbabilityRows(caller: string, argument: string, values: 
       }
       sum += value;
     }
+    // Stryker disable next-line EqualityOperator: equivalent: sum − 1 is exact for sums in [0.5, 2] and 1e-5 is not a multiple of 2^-52, so no sum is exactly 1e-5 from 1 (and no other sum is near it); the killed `<=` is hidden with it.
     if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) {
       throw new InvalidArgumentError(caller, argument, `probabilities summing to 1 (tolerance ${PROBABILITY_SUM_TOLERANCE})`, `a sum of ${sum}${where(row)}`);
     }

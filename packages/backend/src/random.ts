@@ -100,6 +100,7 @@ export function categoricalThresholds(probabilities: readonly number[]): Float32
   const last = probabilities.reduce((found, p, k) => (p > 0 ? k : found), 0);
   const result = new Float32Array(Math.max(0, probabilities.length - 1));
   let cumulative = 0;
+  // Stryker disable next-line EqualityOperator: equivalent: `<=` writes once past the end of a Float32Array, which drops the write; the killed `>=` is hidden with it.
   for (let k = 0; k < result.length; k++) {
     cumulative += probabilities[k] as number;
     result[k] = k >= last ? 2 : cumulative;

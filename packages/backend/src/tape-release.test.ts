@@ -32,6 +32,15 @@ describe.each(TESTED_BACKENDS)('variableGradsFreeingTape (%s)', (backend) => {
     const start = tf.memory().numTensors;
     expect(() => variableGradsFreeingTape(failing, [v])).toThrow('not finite: 0');
     expect(tf.memory().numTensors).toBe(start);
+    // The engine is left as a finished gradient computation leaves it: no tape kept alive.
+    expect((tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape).toBeNull();
+  });
+
+  it("passes on TF.js's own refusals, made before any tape exists, unchanged", () => {
+    const frozen = tf.variable(tf.scalar(1), false, `tape-release-frozen-${backend}`);
+    expect((tf.engine() as unknown as { state: { activeTape: unknown } }).state.activeTape).toBeNull();
+    expect(() => variableGradsFreeingTape(() => tf.square(frozen) as tf.Scalar, [frozen])).toThrow(/variableGrads\(\) expects at least one of the input variables to be trainable/);
+    frozen.dispose();
   });
 
   it('computes what tf.variableGrads does when nothing throws, and leaves an outer computation its tape', () => {

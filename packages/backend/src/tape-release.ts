@@ -19,6 +19,7 @@ export function variableGradsFreeingTape(f: () => tf.Scalar, variables?: tf.Vari
     const engine = tf.engine() as unknown as TapeState;
     const tape = engine.state.activeTape;
     if (engine.state.gradientDepth === 0 && tape !== null) {
+      // Stryker disable next-line ArrayDeclaration: equivalent: TF.js 4.22 gives every tape node a saved array (runKernelFunc, customGrad); the fallback is for other versions.
       for (const node of tape) for (const tensor of node.saved ?? []) tensor.dispose();
       engine.state.activeTape = null;
     }
