@@ -144,6 +144,7 @@ export function expectNumber(
           ? ` ${exclusive ? '<' : '<='} ${max}`
           : '';
   const expected = `${integer ? 'an integer' : 'a finite number'}${bounds}`;
+  // Stryker disable next-line ConditionalExpression: equivalent: `typeof value !== 'number'` → false leaves Number.isFinite, false for every non-number, to throw the same message (the type test narrows value for TypeScript); the killed mutants of the whole condition and of `integer && …` are hidden with it.
   if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
     throw new InvalidArgumentError(caller, argument, expected, typeof value === 'number' ? String(value) : typeof value);
   }

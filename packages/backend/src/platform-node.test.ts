@@ -88,6 +88,8 @@ describe("the Node platform's candidates", () => {
     const selection = await selectBackend('auto', { importModule: dawn.load });
     expect(selection.skipped.find((entry) => entry.backend === 'webgpu')?.reason).toBe('Dawn (the webgpu package) found no GPU adapter on this machine');
     expect(dawn.created).toEqual([[]]);
+    // Left replaceable, as a browser's navigator is: an app or a test may swap it.
+    expect(Object.getOwnPropertyDescriptor(globalThis, 'navigator')).toMatchObject({ configurable: true, writable: true });
     const gpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
     expect(gpu).toBeDefined();
     expect((globalThis as { GPUBufferUsage?: unknown }).GPUBufferUsage).toEqual({ MAP_READ: 1 });
@@ -103,6 +105,7 @@ describe("the Node platform's candidates", () => {
     const navigator = (globalThis as { navigator?: { gpu?: unknown; userAgent?: string } }).navigator;
     expect(navigator?.userAgent).toBe('Node.js/20');
     expect(navigator?.gpu).toBeDefined();
+    expect(Object.getOwnPropertyDescriptor(navigator, 'gpu')?.configurable).toBe(true);
   });
 
   it('select WebGPU through Dawn where it finds an adapter', async () => {

@@ -36,7 +36,7 @@ export interface BackendCandidate {
   readonly tfBackend: string;
   /** Where it sits in `'auto'`: GPU first, then native CPU, then wasm, then cpu. */
   readonly tier: 'gpu' | 'native-cpu' | 'wasm' | 'cpu';
-  /** Packages to try in order; the first that loads wins. */
+  /** Packages to try in order, at least one; the first that loads wins. */
   readonly packages: readonly string[];
   /**
    * Runs before the package is imported; returns why the backend cannot run here, or null.

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, selectBackend } from './index.node.js';
 import { installPlatform, platform, type Platform } from './platform.js';
@@ -110,7 +110,55 @@ describe('selectBackend in the browser build', () => {
     }
   });
 
-  it('uses a backend the app registered, with no package name, and registers Gantry\'s wasm kernels on it', async () => {
+  it('takes WebGPU where there is an adapter and the app registered its backend', async () => {
+    fake('navigator', { gpu: { requestAdapter: async () => ({}) } });
+    tf.registerBackend('webgpu', () => new MathBackendCPU());
+    try {
+      expect(await selectBackend('auto')).toEqual({ backend: 'webgpu', tfBackend: 'webgpu', packageName: null, reason: 'GPU through WebGPU; the best available here', skipped: [], threads: null });
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('webgpu');
+    }
+  });
+
+  it('takes WebGL where a context comes and the app registered its backend', async () => {
+    fake('OffscreenCanvas', function OffscreenCanvas() {
+      return canvasAnswering({ webgl2: {} }, []);
+    });
+    tf.registerBackend('webgl', () => new MathBackendCPU());
+    try {
+      const selection = await selectBackend('auto');
+      expect(selection).toMatchObject({ backend: 'webgl', tfBackend: 'webgl', packageName: null, reason: 'GPU through WebGL; the best available here' });
+      expect(selection.skipped.map((entry) => entry.backend)).toEqual(['webgpu']);
+    } finally {
+      await tf.setBackend('cpu');
+      tf.removeBackend('webgl');
+    }
+  });
+
+  it("'auto' with no backend registered at all says what each lacked and what to install", async () => {
+    tf.removeBackend('cpu');
+    try {
+      await expect(selectBackend('auto')).rejects.toThrow(
+        "selectBackend('auto'): no backend could be started. " +
+          'webgpu: navigator.gpu is undefined: this browser does not expose WebGPU ' +
+          'webgl: neither OffscreenCanvas nor document is available ' +
+          "wasm: TF.js backend 'wasm' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-wasm' before calling selectBackend, or pass options.importModule. " +
+          "cpu: TF.js backend 'cpu' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-cpu' before calling selectBackend, or pass options.importModule. " +
+          'Install one, for example: npm install @tensorflow/tfjs-backend-cpu@~4.22.0',
+      );
+    } finally {
+      tf.registerBackend('cpu', () => new MathBackendCPU(), 1);
+    }
+  });
+
+  it("sets the wasm backend's thread count through its module before it starts, given a loader", async () => {
+    // The browser build has no thread preparation of its own: setThreadsCount is enough there.
+    const selection = await selectBackend('wasm', { threads: 1, importModule: async (name) => import(name) });
+    expect(selection).toMatchObject({ backend: 'wasm', packageName: '@tensorflow/tfjs-backend-wasm', threads: 1 });
+  });
+
+  it('uses a backend already registered as it is, with no package name, and registers Gantry\'s wasm kernels on it', async () => {
     await import('@tensorflow/tfjs-backend-wasm');
     const selection = await selectBackend('wasm');
     expect(selection).toEqual({

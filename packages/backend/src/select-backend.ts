@@ -162,6 +162,7 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     if (importModule === undefined) {
       return {
         ok: false,
+        // Stryker disable next-line StringLiteral: equivalent: every candidate names at least one package (BackendCandidate.packages).
         reason: `TF.js backend '${candidate.tfBackend}' is not registered and the ${current.name} build cannot load packages by name: import '${candidate.packages[0] ?? ''}' before calling selectBackend, or pass options.importModule.`,
         packages: candidate.packages,
       };
@@ -186,16 +187,17 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     return { ok: false, reason: `preparing it failed: ${describeError(error)}`, packages: [] };
   }
   const threads = candidate.name === 'wasm' ? options.threads : undefined;
-  let wasm: WasmModule | undefined;
+  // The wasm module and the count asked for, exactly when options.threads applies.
+  let threaded: { readonly wasm: WasmModule; readonly threads: number } | undefined;
   let release = (): void => {};
   if (threads !== undefined) {
-    wasm = await wasmModule(importModule, packageName);
+    const wasm = await wasmModule(importModule, packageName);
     if (wasm === undefined) {
       return { ok: false, reason: "options.threads needs the '@tensorflow/tfjs-backend-wasm' module: pass options.importModule so that Gantry can reach it.", packages: [] };
     }
-    if (wasmStarted()) {
-      if (wasm.getThreadsCount() !== threads) return { ok: false, reason: threadsMismatch(wasm.getThreadsCount(), threads), packages: [] };
-    } else {
+    threaded = { wasm, threads };
+    // A started wasm backend keeps its count: the check after tf.setBackend below says so.
+    if (!wasmStarted()) {
       try {
         release = current.prepareWasmThreads?.(wasm, threads) ?? (wasm.setThreadsCount(threads), release);
       } catch (error) {
@@ -204,10 +206,11 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     }
   }
   // TF.js makes a backend the active one by name before it starts it, and keeps the name when
-  // starting fails: a refusal from here on puts the backend active before back.
-  const previous = tf.engine().backendName as string | null;
+  // starting fails: a refusal from here on puts the backend active before back (with none
+  // active before, nothing has run yet, and there is nothing to put back).
+  const previous = tf.engine().backendName as string | null | undefined;
   const refuse = async (reason: string): Promise<Attempt> => {
-    if (previous !== null && previous !== candidate.tfBackend) await tf.setBackend(previous);
+    if (previous != null) await tf.setBackend(previous);
     return { ok: false, reason, packages: [] };
   };
   let initialised: boolean;
@@ -219,11 +222,11 @@ async function tryCandidate(candidate: BackendCandidate, current: Platform, opti
     release();
   }
   if (!initialised) return await refuse(`tf.setBackend('${candidate.tfBackend}') failed to initialise it.`);
-  if (wasm !== undefined && threads !== undefined && wasm.getThreadsCount() !== threads) {
-    return await refuse(threadsMismatch(wasm.getThreadsCount(), threads));
+  if (threaded !== undefined && threaded.wasm.getThreadsCount() !== threaded.threads) {
+    return await refuse(threadsMismatch(threaded.wasm.getThreadsCount(), threaded.threads));
   }
   if (candidate.name !== 'wasm') return { ok: true, packageName, threads: null };
-  wasm ??= await wasmModule(importModule, packageName);
+  const wasm = threaded?.wasm ?? (await wasmModule(importModule, packageName));
   return { ok: true, packageName, threads: wasm?.getThreadsCount() ?? null };
 }
 
