@@ -74,6 +74,33 @@ describe('AdamUpdate, the fused Adam kernel on wasm', () => {
     await selectBackend('cpu');
   });
 
+  type WasmBackend = { wasm: object; makeOutput: (...args: unknown[]) => tf.TensorInfo; typedArrayFromHeap: (info: tf.TensorInfo) => Float32Array; disposeData: (dataId: object) => void };
+  const wasmBackend = (): WasmBackend => tf.backend() as unknown as WasmBackend;
+
+  /** Calls the kernel function on `backend` (a stand-in for the wasm backend) for every setting, and compares its outputs' bits with TF.js's ops on cpu. */
+  function expectReferenceBitsOn(backend: WasmBackend): void {
+    const real = wasmBackend();
+    settings.forEach(({ beta1, beta2, rate, epsilon }, index) => {
+      const actual = tf.tidy(() => {
+        const inputs: Record<string, tf.TensorInfo> = { rate: tf.scalar(rate), epsilon: tf.scalar(epsilon) };
+        all.forEach((c, k) => {
+          Object.assign(inputs, { [`variable${k}`]: tf.tensor1d(c.theta), [`firstMoment${k}`]: tf.tensor1d(c.m), [`secondMoment${k}`]: tf.tensor1d(c.v), [`gradient${k}`]: tf.tensor1d(c.g) });
+        });
+        const outputs = adamUpdateWasm({ inputs, backend, attrs: { beta1, beta2, count: all.length } });
+        return outputs.map((info) => {
+          const values = real.typedArrayFromHeap(info).slice();
+          real.disposeData(info.dataId);
+          return values;
+        });
+      });
+      const reference = expected[index] as Float32Array[];
+      expect(actual.length).toBe(reference.length);
+      actual.forEach((values, k) => {
+        expect(bits(values), `β1 = ${beta1}, output ${k}`).toEqual(bits(reference[k] as Float32Array));
+      });
+    });
+  }
+
   it('is registered on wasm, and there it runs the SIMD module in the backend\'s own memory', () => {
     // The documented kernel name: what profiles show and what other code may look up.
     expect(AdamUpdate).toBe('GantryAdamUpdate');
@@ -84,27 +111,10 @@ describe('AdamUpdate, the fused Adam kernel on wasm', () => {
   it('builds its SIMD module for each backend object it meets: a fresh one gives the same bits', () => {
     // The module is built once per backend and kept; a new object with the same memory makes
     // this call build it again from the code as it is, not reuse one an earlier call built.
-    const real = tf.backend() as unknown as { wasm: object; makeOutput: (...args: unknown[]) => tf.TensorInfo; typedArrayFromHeap: (info: tf.TensorInfo) => Float32Array; disposeData: (dataId: object) => void };
-    settings.forEach(({ beta1, beta2, rate, epsilon }, index) => {
-      const fresh = { wasm: real.wasm, makeOutput: real.makeOutput.bind(real), typedArrayFromHeap: real.typedArrayFromHeap.bind(real), disposeData: real.disposeData.bind(real) };
-      expect(adamUpdatePath(fresh)).toBe('simd');
-      const actual = tf.tidy(() => {
-        const inputs: Record<string, tf.TensorInfo> = { rate: tf.scalar(rate), epsilon: tf.scalar(epsilon) };
-        all.forEach((c, k) => {
-          Object.assign(inputs, { [`variable${k}`]: tf.tensor1d(c.theta), [`firstMoment${k}`]: tf.tensor1d(c.m), [`secondMoment${k}`]: tf.tensor1d(c.v), [`gradient${k}`]: tf.tensor1d(c.g) });
-        });
-        const outputs = adamUpdateWasm({ inputs, backend: fresh, attrs: { beta1, beta2, count: all.length } });
-        return outputs.map((info) => {
-          const values = real.typedArrayFromHeap(info).slice();
-          real.disposeData(info.dataId);
-          return values;
-        });
-      });
-      expect(actual.length).toBe((expected[index] as Float32Array[]).length);
-      actual.forEach((values, k) => {
-        expect(bits(values), `β1 = ${beta1}, output ${k}`).toEqual(bits((expected[index] as Float32Array[])[k] as Float32Array));
-      });
-    });
+    const real = wasmBackend();
+    const fresh = { wasm: real.wasm, makeOutput: real.makeOutput.bind(real), typedArrayFromHeap: real.typedArrayFromHeap.bind(real), disposeData: real.disposeData.bind(real) };
+    expect(adamUpdatePath(fresh)).toBe('simd');
+    expectReferenceBitsOn(fresh);
   });
 
   it.each(settings.map((setting, index) => [setting.beta1, index] as const))('gives the bits of TF.js\'s ops on cpu, β1 = %s, every size from 1 to 131', (_, index) => {
@@ -119,26 +129,10 @@ describe('AdamUpdate, the fused Adam kernel on wasm', () => {
   });
 
   it('gives the same bits without wasm SIMD (the JavaScript fallback)', () => {
-    const real = tf.backend() as unknown as { makeOutput: (...args: unknown[]) => tf.TensorInfo; typedArrayFromHeap: (info: tf.TensorInfo) => Float32Array; disposeData: (dataId: object) => void };
-    const noMemory = { wasm: {}, makeOutput: real.makeOutput.bind(real), typedArrayFromHeap: real.typedArrayFromHeap.bind(real) };
+    const real = wasmBackend();
+    const noMemory = { wasm: {}, makeOutput: real.makeOutput.bind(real), typedArrayFromHeap: real.typedArrayFromHeap.bind(real), disposeData: real.disposeData.bind(real) };
     expect(adamUpdatePath(noMemory)).toBe('scalar');
-    settings.forEach(({ beta1, beta2, rate, epsilon }, index) => {
-      const actual = tf.tidy(() => {
-        const inputs: Record<string, tf.TensorInfo> = { rate: tf.scalar(rate), epsilon: tf.scalar(epsilon) };
-        all.forEach((c, k) => {
-          Object.assign(inputs, { [`variable${k}`]: tf.tensor1d(c.theta), [`firstMoment${k}`]: tf.tensor1d(c.m), [`secondMoment${k}`]: tf.tensor1d(c.v), [`gradient${k}`]: tf.tensor1d(c.g) });
-        });
-        const outputs = adamUpdateWasm({ inputs, backend: noMemory, attrs: { beta1, beta2, count: all.length } });
-        return outputs.map((info) => {
-          const values = real.typedArrayFromHeap(info).slice();
-          real.disposeData(info.dataId);
-          return values;
-        });
-      });
-      actual.forEach((values, k) => {
-        expect(bits(values), `β1 = ${beta1}, output ${k}`).toEqual(bits((expected[index] as Float32Array[])[k] as Float32Array));
-      });
-    });
+    expectReferenceBitsOn(noMemory);
   });
 
   it('leaves no tensor behind once its outputs are disposed', () => {
