@@ -2,6 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkGradients, enableHigherOrderGradients, selectBackend } from './index.node.js';
 
+/** x ↦ slope·x, with `claimed` as its gradient, right or wrong: a gradient whose error the test chooses. */
+function linearClaiming(slope: number, claimed: number): (x: tf.Tensor) => tf.Tensor {
+  const op = tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, slope), gradFunc: (dy: tf.Tensor) => tf.mul(dy, claimed) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (x) => op(x) as tf.Tensor;
+}
+
 describe('checkGradients', () => {
   beforeAll(async () => {
     await selectBackend('cpu');
@@ -84,25 +90,24 @@ describe('checkGradients', () => {
 
   it('passes a gradient 0.15 % off and fails one 0.25 % off: the default relative tolerance is 2e-3', () => {
     const w = tf.variable(tf.tensor1d([0.25, -0.5]), true, 'fd/tolerance');
-    const scaledBy = (factor: number) =>
-      tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, 1), gradFunc: (dy: tf.Tensor) => tf.mul(dy, factor) })) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const scaledBy = (factor: number) => linearClaiming(1, factor);
     // f(w) = Σ w: f = −0.25, so the absolute tolerance is 2e-4 (|f| < 1); error ratios 1.5e-3 / (2e-4 + 2e-3·1.0015) and 2.5e-3 / (2e-4 + 2e-3·1.0025).
-    const close = checkGradients(() => tf.sum(scaledBy(1.0015)(w) as tf.Tensor) as tf.Scalar, [w]);
+    const close = checkGradients(() => tf.sum(scaledBy(1.0015)(w)) as tf.Scalar, [w]);
     expect(close.worstErrorRatio).toBeCloseTo(1.5e-3 / (2e-4 + 2e-3 * 1.0015), 1);
     expect(close.ok).toBe(true);
-    const far = checkGradients(() => tf.sum(scaledBy(1.0025)(w) as tf.Tensor) as tf.Scalar, [w]);
+    const far = checkGradients(() => tf.sum(scaledBy(1.0025)(w)) as tf.Scalar, [w]);
     expect(far.worstErrorRatio).toBeCloseTo(2.5e-3 / (2e-4 + 2e-3 * 1.0025), 1);
     expect(far.ok).toBe(false);
     // A looser relative tolerance passes it.
-    expect(checkGradients(() => tf.sum(scaledBy(1.0025)(w) as tf.Tensor) as tf.Scalar, [w], { relativeTolerance: 3e-3 }).ok).toBe(true);
+    expect(checkGradients(() => tf.sum(scaledBy(1.0025)(w)) as tf.Scalar, [w], { relativeTolerance: 3e-3 }).ok).toBe(true);
     w.dispose();
   });
 
   it('scales the absolute tolerance with |f| above 1, and takes it from the options', () => {
     // f(w) = 1000 + 0·Σw with a gradient of 1e-3 claimed where the true one is 0.
     const w = tf.variable(tf.tensor1d([0.5]), true, 'fd/absolute');
-    const claimed = tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, 0), gradFunc: (dy: tf.Tensor) => tf.mul(dy, 1e-3) })) as unknown as Parameters<typeof tf.customGrad>[0]);
-    const f = (offset: number) => (): tf.Scalar => tf.add(tf.sum(claimed(w) as tf.Tensor), offset) as tf.Scalar;
+    const claimed = linearClaiming(0, 1e-3);
+    const f = (offset: number) => (): tf.Scalar => tf.add(tf.sum(claimed(w)), offset) as tf.Scalar;
     // |f| = 0.5: the absolute tolerance is 2e-4, and 1e-3 / (2e-4 + 2e-3·1e-3) ≈ 4.95 fails.
     const small = checkGradients(f(0.5), [w]);
     expect(small.worstErrorRatio).toBeCloseTo(1e-3 / (2e-4 + 2e-6), 1);
@@ -119,8 +124,8 @@ describe('checkGradients', () => {
   it('computes each error ratio as documented: |a − n| / (absolute + relative·max(|a|, |n|))', () => {
     // f(w) = Σ 100·w (|f| < 1) with a gradient claimed 1.5 times the true 100: 50 / (2e-4 + 2e-3·150).
     const w = tf.variable(tf.tensor1d([0.001, -0.002]), true, 'fd/formula');
-    const claimed = tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, 100), gradFunc: (dy: tf.Tensor) => tf.mul(dy, 150) })) as unknown as Parameters<typeof tf.customGrad>[0]);
-    const result = checkGradients(() => tf.sum(claimed(w) as tf.Tensor) as tf.Scalar, [w]);
+    const claimed = linearClaiming(100, 150);
+    const result = checkGradients(() => tf.sum(claimed(w)) as tf.Scalar, [w]);
     for (const entry of result.entries) {
       expect(entry.analytic).toBe(150);
       expect(entry.numeric).toBeCloseTo(100, 3);
@@ -134,8 +139,8 @@ describe('checkGradients', () => {
     const h = 2 ** -6;
     const w = tf.variable(tf.tensor1d([0]), true, 'fd/boundary');
     // f = w with a gradient claimed 1.5: |1.5 − 1| = 0.5 = the absolute tolerance, relative 0.
-    const claimed = tf.customGrad(((x: tf.Tensor) => ({ value: tf.mul(x, 1), gradFunc: (dy: tf.Tensor) => tf.mul(dy, 1.5) })) as unknown as Parameters<typeof tf.customGrad>[0]);
-    const linear = checkGradients(() => tf.sum(claimed(w) as tf.Tensor) as tf.Scalar, [w], { epsilon: h, relativeTolerance: 0, absoluteTolerance: 0.5 });
+    const claimed = linearClaiming(1, 1.5);
+    const linear = checkGradients(() => tf.sum(claimed(w)) as tf.Scalar, [w], { epsilon: h, relativeTolerance: 0, absoluteTolerance: 0.5 });
     expect([linear.entries[0]?.numeric, linear.worstErrorRatio, linear.ok]).toEqual([1, 1, true]);
     // f = w⁵: central differences h⁴, h⁴/16, h⁴/256, so coarse = −h⁴/4, numeric = −h⁴/64, 15h⁴/64 apart.
     const quintic = checkGradients(() => tf.sum(tf.pow(w, 5)) as tf.Scalar, [w], { epsilon: h, relativeTolerance: 0, absoluteTolerance: (15 * h ** 4) / 64 });

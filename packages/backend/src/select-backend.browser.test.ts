@@ -30,6 +30,11 @@ afterEach(async () => {
   await tf.setBackend('cpu');
 });
 
+/** The reason a backend the app did not import is passed over, as the browser build gives it. */
+function notImported(backend: string): string {
+  return `TF.js backend '${backend}' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-${backend}' before calling selectBackend, or pass options.importModule.`;
+}
+
 function fake(name: (typeof FAKED)[number], value: unknown): void {
   Object.defineProperty(globalThis, name, { value, configurable: true, writable: true });
 }
@@ -70,11 +75,7 @@ describe('selectBackend in the browser build', () => {
       skipped: [
         { backend: 'webgpu', reason: 'navigator.gpu is undefined: this browser does not expose WebGPU' },
         { backend: 'webgl', reason: 'neither OffscreenCanvas nor document is available' },
-        {
-          backend: 'wasm',
-          reason:
-            "TF.js backend 'wasm' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-wasm' before calling selectBackend, or pass options.importModule.",
-        },
+        { backend: 'wasm', reason: notImported('wasm') },
       ],
     });
   });
@@ -83,9 +84,7 @@ describe('selectBackend in the browser build', () => {
     fake('navigator', { gpu: { requestAdapter: async () => null } });
     expect((await skippedReasons()).webgpu).toBe('navigator.gpu.requestAdapter() returned null: no WebGPU adapter');
     fake('navigator', { gpu: { requestAdapter: async () => ({}) } });
-    expect((await skippedReasons()).webgpu).toBe(
-      "TF.js backend 'webgpu' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-webgpu' before calling selectBackend, or pass options.importModule.",
-    );
+    expect((await skippedReasons()).webgpu).toBe(notImported('webgpu'));
   });
 
   it('asks an OffscreenCanvas for WebGL 2 and then WebGL 1, and says when neither comes', async () => {
@@ -103,9 +102,7 @@ describe('selectBackend in the browser build', () => {
     for (const contexts of [{ webgl2: {} }, { webgl: {} }]) {
       const asked: string[] = [];
       fake('document', { createElement: (tag: string) => (asked.push(tag), canvasAnswering(contexts, asked)) });
-      expect((await skippedReasons()).webgl).toBe(
-        "TF.js backend 'webgl' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-webgl' before calling selectBackend, or pass options.importModule.",
-      );
+      expect((await skippedReasons()).webgl).toBe(notImported('webgl'));
       expect(asked).toEqual('webgl2' in contexts ? ['canvas', 'webgl2'] : ['canvas', 'webgl2', 'webgl']);
     }
   });
@@ -143,8 +140,8 @@ describe('selectBackend in the browser build', () => {
         "selectBackend('auto'): no backend could be started. " +
           'webgpu: navigator.gpu is undefined: this browser does not expose WebGPU ' +
           'webgl: neither OffscreenCanvas nor document is available ' +
-          "wasm: TF.js backend 'wasm' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-wasm' before calling selectBackend, or pass options.importModule. " +
-          "cpu: TF.js backend 'cpu' is not registered and the browser build cannot load packages by name: import '@tensorflow/tfjs-backend-cpu' before calling selectBackend, or pass options.importModule. " +
+          `wasm: ${notImported('wasm')} ` +
+          `cpu: ${notImported('cpu')} ` +
           'Install one, for example: npm install @tensorflow/tfjs-backend-cpu@~4.22.0',
       );
     } finally {
