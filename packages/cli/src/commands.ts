@@ -226,7 +226,7 @@ async function writeScatter(path: string, trainer: Trainer, data: RunData, title
  * are ordered by their majority digit, then by P(c), under a header with each one's digit
  * and P(c).
  */
-async function writeGrid(path: string, trainer: Trainer, images: ImageSummary | null = null, rowsOfZ = 8): Promise<void> {
+export async function writeGrid(path: string, trainer: Trainer, images: ImageSummary | null = null, rowsOfZ = 8): Promise<void> {
   const prior = trainer.prior.probabilities();
   const digitOf = new Map((images?.categories ?? []).map((report) => [report.category, report.digit]));
   const shown = prior.flatMap((p, k) => (p >= 0.01 ? [k] : []));
@@ -234,14 +234,15 @@ async function writeGrid(path: string, trainer: Trainer, images: ImageSummary | 
   // One row per z, one column per category (Figs. 5-7): the same z repeated across a row.
   const categories = Array.from({ length: rowsOfZ }, () => shown).flat();
   const sampleShape = trainer.data.sampleShape;
-  const generated = tf.tidy(() => {
-    // A fixed stream: the same rows of z in every grid of a run.
+  // A fixed stream: the same rows of z in every grid of a run, repeated across each row.
+  // Trainer.sample encodes c as training does and uses the generator EMA when the run keeps
+  // one: the network the summary's figures come from.
+  const latent = tf.tidy(() => {
     const z = trainer.setup.continuous.sample(rowsOfZ, createRandom(123));
-    const repeated = tf.reshape(tf.tile(tf.expandDims(z, 1), [1, shown.length, 1]), [rowsOfZ * shown.length, -1]);
-    const c = tf.cast(tf.oneHot(tf.tensor1d(categories, 'int32'), prior.length), 'float32');
-    const input = tf.concat([repeated, c], 1);
-    return trainer.setup.networks[trainer.setup.generator]?.apply(input) as tf.Tensor;
+    return tf.reshape(tf.tile(tf.expandDims(z, 1), [1, shown.length, 1]), [rowsOfZ * shown.length, -1]) as tf.Tensor2D;
   });
+  const generated = trainer.sample(categories.length, { categories, latent }).x;
+  latent.dispose();
   const [height, width] = [sampleShape[0] as number, sampleShape[1] as number];
   const png = imageGridPng(generated.dataSync(), { rows: rowsOfZ, columns: shown.length, height, width, channels: sampleShape[2] as number });
   generated.dispose();

@@ -60,6 +60,7 @@ describe('trainer: every mistake gets its own line', () => {
     ["createTrainer generator key", () => T.createTrainer({ setup: { ...tinyRecipe(3), generator: 'painter' }, data: mixture() }), "createTrainer: options.setup.generator must be a key of setup.networks (discriminator, generator), got \"painter\"."],
     ["Trainer.sample count 0", () => trainer.sample(0), "Trainer.sample: count must be an integer >= 1, got 0."],
     ["Trainer.sample count 1.5", () => trainer.sample(1.5), "Trainer.sample: count must be an integer >= 1, got 1.5."],
+    ["Trainer.sample latent", () => trainer.sample(3, { latent: 'z' as unknown as tf.Tensor2D }), "Trainer.sample: options.latent must be a tensor of shape [3, 4] (count × d_z), got \"z\"."],
     ["Trainer.sample categories count", () => trainer.sample(3, { categories: [0, 1] }), "Trainer.sample: options.categories must be 3 categories (one per sample), got 2."],
     ["Trainer.restore format", () => trainer.restore({ json: { ...snapshot.json, format: 'other' }, tensors: {} }), "Trainer.restore: snapshot.json.format must be 'gantry/trainer-state' version 1, got other version 1."],
     ["Trainer.restore version", () => trainer.restore({ json: { ...snapshot.json, version: 2 }, tensors: {} }), "Trainer.restore: snapshot.json.format must be 'gantry/trainer-state' version 1, got gantry/trainer-state version 2."],

@@ -217,6 +217,20 @@ describe('createTrainer on cpu', () => {
     dispose(trainer);
   });
 
+  it('samples from a given z: the same rows whatever the seed, and a z of the wrong shape refused', () => {
+    const trainer = tinyTrainer(8);
+    trainer.trainStep();
+    const z = tf.randomNormal([3, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const a = trainer.sample(3, { categories: [0, 1, 2], latent: z, seed: 1 });
+    const b = trainer.sample(3, { categories: [0, 1, 2], latent: z, seed: 2 });
+    const drawn = trainer.sample(3, { categories: [0, 1, 2], seed: 1 });
+    expect(Array.from(a.x.dataSync())).toEqual(Array.from(b.x.dataSync()));
+    expect(Array.from(a.x.dataSync())).not.toEqual(Array.from(drawn.x.dataSync()));
+    expect(() => trainer.sample(2, { latent: z })).toThrow('Trainer.sample: options.latent must be a tensor of shape [2, 4] (count × d_z), got shape [3, 4].');
+    tf.dispose([z, a.x, b.x, drawn.x]);
+    dispose(trainer);
+  });
+
   it('samples from P(C) with a seeded stream of its own: the same seed gives the same samples, another seed others', () => {
     // P(C) all on category 1: drawn categories must all be 1, and the samples those of c = 1.
     const setup = { ...tinyRecipe(8), categorical: categoricalPrior({ probabilities: [0, 1, 0] }) };

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { createRandom, expectNumber, InvalidArgumentError, valueChecksEnabled, variableGradsFreeingTape, type Random, type RandomState } from '@gantry/backend';
+import { createRandom, describeValue, expectNumber, InvalidArgumentError, valueChecksEnabled, variableGradsFreeingTape, type Random, type RandomState } from '@gantry/backend';
 import { weighted } from '@gantry/losses';
 import { trainableVariables } from '@gantry/models';
 import { categoricalPriorFromJSON, generatorInput, oneHotLabels, type CategoricalPrior, type CategoricalPriorJSON, type JsonValue } from '@gantry/priors';
@@ -103,9 +103,19 @@ export interface Trainer {
   trainStep(): StepReport;
   /**
    * Draws `count` samples from the generator (with averaged weights when an EMA is on,
-   * unless `useEma` is false), with categories from P(C) or the given ones.
+   * unless `useEma` is false), with categories from P(C) or the given ones, and z from the
+   * sampling stream or the given `latent` ([count, d_z]; the caller keeps and disposes it).
+   * The generator's input is encoded as in training (the recipe's label encoding).
+   *
+   * @example
+   * ```ts
+   * // Figs. 5-7: one z per row, repeated across categories 0 and 1.
+   * const z = tf.randomNormal([4, 16]) as tf.Tensor2D;
+   * const rows = tf.reshape(tf.tile(tf.expandDims(z, 1), [1, 2, 1]), [8, 16]) as tf.Tensor2D;
+   * const { x } = trainer.sample(8, { categories: [0, 1, 0, 1, 0, 1, 0, 1], latent: rows });
+   * ```
    */
-  sample(count: number, options?: { readonly categories?: readonly number[]; readonly useEma?: boolean; readonly seed?: number }): GeneratedSamples;
+  sample(count: number, options?: { readonly categories?: readonly number[]; readonly useEma?: boolean; readonly seed?: number; readonly latent?: tf.Tensor2D }): GeneratedSamples;
   /** The whole state as JSON plus named tensor copies (the caller disposes them): what a checkpoint holds. */
   snapshot(): TrainerSnapshot;
   /**
@@ -489,7 +499,16 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const total = expectNumber('Trainer.sample', 'count', count, { min: 1, integer: true });
       const stream = createRandom(sampleOptions.seed ?? 0x5eed);
       return tf.tidy(() => {
-        const z = setup.continuous.sample(total, stream);
+        const latent = sampleOptions.latent;
+        if (latent !== undefined) {
+          const expected = [total, setup.continuous.dimension];
+          if (!(latent instanceof tf.Tensor) || latent.shape.join() !== expected.join()) {
+            throw new InvalidArgumentError('Trainer.sample', 'options.latent', `a tensor of shape [${expected.join(', ')}] (count × d_z)`, latent instanceof tf.Tensor ? `shape [${latent.shape.join(', ')}]` : describeValue(latent));
+          }
+        }
+        // z is drawn even when given, so that the categories drawn after it do not depend on it.
+        const drawn = setup.continuous.sample(total, stream);
+        const z = latent ?? drawn;
         let categories: Int32Array;
         let c: tf.Tensor2D;
         if (sampleOptions.categories === undefined) {
