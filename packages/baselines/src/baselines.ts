@@ -11,7 +11,7 @@ import {
   type AdversarialLoss,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type DiscriminatorOutputs } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator, type CnnTrunk, type DiscriminatorOutputs, type MlpTrunk } from '@gantry/models';
 import { categoricalPrior, fixedRule, normalPrior } from '@gantry/priors';
 import { stepIndependent, type DataDescription, type Recipe, type RecipeSetup, type TermContext } from '@gantry/trainer';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -40,6 +40,17 @@ export interface BaselineOptions {
    * VCAGAN compared on images train the same networks.
    */
   readonly channels?: readonly number[];
+  /**
+   * `'equalized'` (the paper's Section 4, the default): equalized learning rate in every
+   * layer. `'dcgan'`: plain layers initialised N(0, 0.02²), as DCGAN's and InfoGAN's.
+   */
+  readonly initialization?: 'equalized' | 'dcgan';
+  /** Images: fully connected hidden layers of G before its projection to the smallest image. Default none (InfoGAN's MNIST G: [1024]). */
+  readonly generatorHidden?: readonly number[];
+  /** Images: fully connected hidden layers of D after its convolutions. Default none (InfoGAN's MNIST D: [1024]). */
+  readonly discriminatorHidden?: readonly number[];
+  /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
+  readonly generatorActivation?: 'leaky' | 'relu';
 }
 
 const DEFAULTS: Required<BaselineOptions> = {
@@ -52,6 +63,10 @@ const DEFAULTS: Required<BaselineOptions> = {
   units: 512,
   layers: 4,
   channels: [64, 128],
+  initialization: 'equalized',
+  generatorHidden: [],
+  discriminatorHidden: [],
+  generatorActivation: 'leaky',
 };
 
 interface Parts {
@@ -61,7 +76,7 @@ interface Parts {
   readonly categories: number;
   readonly loss: AdversarialLoss;
   readonly G: tfl.LayersModel;
-  readonly trunk: { kind: 'cnn'; channels: readonly number[] } | { kind: 'mlp'; units: number; layers: number };
+  readonly trunk: CnnTrunk | MlpTrunk;
 }
 
 /** The parts every baseline shares: sizes, the adversarial family, the generator. */
@@ -72,10 +87,10 @@ function parts(name: string, data: DataDescription, options: BaselineOptions, se
   if (supervised && data.classes === undefined) throw new InvalidArgumentError(`${name}.build`, 'data.classes', `the number of label classes (${name} trains on the dataset's labels)`, 'unlabelled data');
   const latentDim = o.latentDim > 0 ? o.latentDim : images ? 128 : 16;
   const categories = supervised ? (data.classes as number) : o.categories > 0 ? o.categories : o.probabilities.length > 0 ? o.probabilities.length : images ? 16 : 8;
+  const { trunk, generator } = imageOrPointNetworks(`${name}.build`, images, o);
   const G = images
-    ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), seed: 2 * seed + 2, name: 'generator' })
-    : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, seed: 2 * seed + 2, name: 'generator' });
-  const trunk = images ? ({ kind: 'cnn', channels: o.channels } as const) : ({ kind: 'mlp', units: o.units, layers: o.layers } as const);
+    ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), ...generator, seed: 2 * seed + 2, name: 'generator' })
+    : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, initialization: o.initialization, seed: 2 * seed + 2, name: 'generator' });
   return { o, images, latentDim, categories, loss: adversarialLoss(o.adversarial, `${name}.build`, 'options.adversarial'), G, trunk };
 }
 
@@ -119,7 +134,7 @@ export const vanillaGan: Recipe<BaselineOptions> = {
   defaults: DEFAULTS,
   build(data, options, seed) {
     const p = parts('vanilla', data, options, seed, false);
-    const D = discriminator({ inputShape: data.sampleShape, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
+    const D = discriminator({ inputShape: data.sampleShape, trunk: p.trunk, initialization: p.o.initialization, seed: 2 * seed + 1, name: 'discriminator' });
     const fake = fakeOf(p.G);
     const logit = (x: tf.Tensor): tf.Tensor => applyModel(D, x) as tf.Tensor;
     return setupOf(
@@ -158,7 +173,7 @@ function classifierGan(
   classTerm: { readonly name: string; readonly term: (context: TermContext, outputs: { readonly real: DiscriminatorOutputs; readonly fake: DiscriminatorOutputs }) => tf.Scalar },
 ): RecipeSetup {
   const p = parts(name, data, options, seed, supervised);
-  const D = integratedDiscriminator({ inputShape: data.sampleShape, categories: p.categories, adversarialWidth: 1, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
+  const D = integratedDiscriminator({ inputShape: data.sampleShape, categories: p.categories, adversarialWidth: 1, trunk: p.trunk, initialization: p.o.initialization, seed: 2 * seed + 1, name: 'discriminator' });
   const fake = fakeOf(p.G);
   // Stryker disable next-line StringLiteral: equivalent: a memo key only has to differ from the step's other keys, which "" does.
   const real = (context: TermContext): DiscriminatorOutputs => context.memo('realOutputs', () => discriminatorOutputs(D, context.batch.real));
@@ -238,7 +253,7 @@ export const cagan: Recipe<BaselineOptions> = {
   build(data, options, seed) {
     const p = parts('cagan', data, options, seed, true);
     // A network with d_c outputs is exactly CAGAN's discriminator: the vector a.
-    const D = classifier({ inputShape: data.sampleShape, categories: p.categories, trunk: p.trunk, seed: 2 * seed + 1, name: 'discriminator' });
+    const D = classifier({ inputShape: data.sampleShape, categories: p.categories, trunk: p.trunk, initialization: p.o.initialization, seed: 2 * seed + 1, name: 'discriminator' });
     const fake = fakeOf(p.G);
     const vector = (x: tf.Tensor): tf.Tensor => applyModel(D, x) as tf.Tensor;
     return setupOf(

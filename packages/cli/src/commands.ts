@@ -6,12 +6,14 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, selectBackend, setValueChecks, valueChecksEnabled } from '@gantry/backend';
 import { gaussianMixture, type GaussianMixtureOptions } from '@gantry/datasets';
 import { readCsvPoints, readJsonPoints } from '@gantry/datasets/node';
+import type { ReferenceClassifier } from '@gantry/metrics';
 import { loadReferenceClassifier } from '@gantry/metrics/node';
 import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
 import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { qualityCurve, readCurve } from './curves.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { provenance } from './provenance.js';
@@ -148,6 +150,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     await writeAtomically(join(run, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
   const resumeFrom = flags.resume === true ? await loadCheckpoint(run, io) : null;
+  const reference = config.curveEvery !== undefined && data.evaluation !== undefined ? await loadReferenceClassifier() : undefined;
   if (resumeFrom !== null) {
     trainer.restore(resumeFrom.snapshot);
     tf.dispose(resumeFrom.snapshot.tensors);
@@ -162,7 +165,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      await train(trainer, { untilStep: config.steps, callbacks: trainingCallbacks(config, run, data, io), signal: interrupt.signal });
+      await train(trainer, { untilStep: config.steps, callbacks: await trainingCallbacks(config, run, data, trainer, io, reference), signal: interrupt.signal });
     } catch (error) {
       if (error instanceof TrainingInterruptedError && error.step > 0) await saveCheckpoint(join(run, 'checkpoints'), trainer, config as unknown as JsonValue);
       throw error instanceof TrainingInterruptedError ? new RunInterruptedError(run, error.step, error.reason) : error;
@@ -176,6 +179,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     return summary;
   } finally {
+    reference?.dispose();
     disposeRun(trainer, data);
     setValueChecks(valueChecks);
   }
@@ -187,13 +191,21 @@ function disposeRun(trainer: Trainer, data: RunData): void {
   data.evaluation?.x.dispose();
 }
 
-function trainingCallbacks(config: RunConfig, run: string, data: RunData, io: Console): Callback[] {
+async function trainingCallbacks(config: RunConfig, run: string, data: RunData, trainer: Trainer, io: Console, reference: ReferenceClassifier | undefined): Promise<Callback[]> {
   const meter = stepRate();
   const callbacks: Callback[] = [
     meter,
     metricsLog(join(run, 'metrics.jsonl'), { every: config.logEvery, lastStep: config.steps, rate: meter.rate }),
-    checkpoints(join(run, 'checkpoints'), config as unknown as JsonValue, { every: config.checkpointEvery, lastStep: config.steps }),
   ];
+  if (config.curveEvery !== undefined && reference !== undefined && data.evaluation !== undefined) {
+    // A resumed run's clock goes on from its last curve point at or before the checkpoint.
+    const path = join(run, 'curves.jsonl');
+    const earlier = (await exists(path)) ? (await readCurve(path)).filter((point) => point.step <= trainer.step) : [];
+    const startSeconds = earlier.at(-1)?.trainingSeconds ?? 0;
+    callbacks.push(qualityCurve({ path, every: config.curveEvery, lastStep: config.steps, reference, real: data.evaluation.x, startSeconds }));
+  }
+  // After the curve point of the same step, so that a resume from this checkpoint finds it.
+  callbacks.push(checkpoints(join(run, 'checkpoints'), config as unknown as JsonValue, { every: config.checkpointEvery, lastStep: config.steps }));
   const picture = (step: number, extension: string): string => join(run, 'pictures', `samples-step-${String(step).padStart(8, '0')}.${extension}`);
   if (data.mixture !== undefined) {
     callbacks.push(every(config.sampleEvery, { onStep: async (report, current) => writeScatter(picture(report.step, 'svg'), current, data, `step ${report.step}`, false) }));

@@ -54,7 +54,10 @@ export interface RunConfig {
   readonly batchSize: number;
   readonly seed: number;
   readonly backend: BackendRequest;
+  /** Adam's learning rate for every network, or for all but the generator when `generatorLearningRate` is given. */
   readonly learningRate: number;
+  /** The generator's own learning rate (InfoGAN's MNIST setup: 1e-3 for G, 2e-4 for D); absent: `learningRate`. */
+  readonly generatorLearningRate?: number;
   readonly beta1: number;
   readonly beta2: number;
   /** Decay of the generator-weights EMA, or null. */
@@ -62,6 +65,8 @@ export interface RunConfig {
   readonly logEvery: number;
   readonly checkpointEvery: number;
   readonly sampleEvery: number;
+  /** MNIST: steps between points of the quality curve (`curves.jsonl`); absent for runs without one. */
+  readonly curveEvery?: number;
   /**
    * Term weight overrides by phase (`--weights discriminator.creg=0,discriminator.r1=0`): an
    * ablation, as `createTrainer({ weights })`; absent for the recipe's own weights.
@@ -100,6 +105,13 @@ export interface TrainFlags {
   readonly layers?: string;
   readonly channels?: string;
   readonly learningRate?: string;
+  readonly generatorLearningRate?: string;
+  readonly beta1?: string;
+  readonly initialization?: string;
+  readonly generatorHidden?: string;
+  readonly discriminatorHidden?: string;
+  readonly generatorActivation?: string;
+  readonly curveEvery?: string;
   readonly generatorEma?: string;
   readonly weights?: string;
   readonly logEvery?: string;
@@ -176,6 +188,15 @@ function termWeights(text: string): Record<string, Record<string, number>> {
   return weights;
 }
 
+/** `--curve-every`: MNIST runs have a quality curve by default (every 1,000 steps); other data has no reference classifier to draw one. */
+function curveEvery(value: string | undefined, dataset: DatasetName | null, steps: number): { curveEvery?: number } {
+  if (dataset !== 'mnist') {
+    if (value !== undefined) throw new FlagError('--curve-every scores generated digits with the MNIST reference classifier: it goes with --dataset mnist.');
+    return {};
+  }
+  return { curveEvery: number('curve-every', value, Math.min(1000, steps), { min: 1, integer: true }) };
+}
+
 /**
  * Turns `gantry train` flags into a {@link RunConfig}, checking each against its range.
  * `loaded.mixture` is the content of `--mixture FILE`, read and checked by the caller;
@@ -225,10 +246,22 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   for (const [flag, value] of [['units', flags.units], ['layers', flags.layers], ['channels', flags.channels]] as const) {
     if (value !== undefined && images !== (flag === 'channels')) throw new FlagError(`--${flag} sizes the ${flag === 'channels' ? 'CNNs of image data' : 'MLPs of point data'}, but this run trains on ${trained}.`);
   }
+  for (const [flag, value] of [['generator-hidden', flags.generatorHidden], ['discriminator-hidden', flags.discriminatorHidden], ['generator-activation', flags.generatorActivation]] as const) {
+    if (value !== undefined && !images) throw new FlagError(`--${flag} shapes the CNNs of image data, but this run trains on ${trained}.`);
+  }
+  const units = (flag: string, value: string): number[] => {
+    const list = value.trim() === '' ? [] : value.split(',').map((cell) => Number(cell));
+    if (list.some((c) => !Number.isInteger(c) || c < 1)) throw new FlagError(`--${flag} must be comma-separated positive integers (units of fully connected layers, e.g. 1024), or "" for none, got ${JSON.stringify(value)}.`);
+    return list;
+  };
+  if (flags.initialization !== undefined) recipeOptions.initialization = oneOf('initialization', flags.initialization, ['equalized', 'dcgan']);
   if (images) {
     const channels = flags.channels === undefined ? [...base.images.channels] : flags.channels.split(',').map((cell) => Number(cell));
     if (channels.some((c) => !Number.isInteger(c) || c < 1)) throw new FlagError(`--channels must be comma-separated positive integers (D's filters from the input up, e.g. 32,64), got ${JSON.stringify(flags.channels)}.`);
     recipeOptions.channels = channels;
+    if (flags.generatorHidden !== undefined) recipeOptions.generatorHidden = units('generator-hidden', flags.generatorHidden);
+    if (flags.discriminatorHidden !== undefined) recipeOptions.discriminatorHidden = units('discriminator-hidden', flags.discriminatorHidden);
+    if (flags.generatorActivation !== undefined) recipeOptions.generatorActivation = oneOf('generator-activation', flags.generatorActivation, ['leaky', 'relu']);
   } else {
     recipeOptions.units = number('units', flags.units, base.points.units, { min: 1, integer: true });
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });
@@ -251,13 +284,15 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     seed: number('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
     backend,
     learningRate: number('learning-rate', flags.learningRate, 1e-3, { min: 0, exclusiveMin: true }),
-    beta1: 0,
+    ...(flags.generatorLearningRate === undefined ? {} : { generatorLearningRate: number('generator-learning-rate', flags.generatorLearningRate, 1e-3, { min: 0, exclusiveMin: true }) }),
+    beta1: number('beta1', flags.beta1, 0, { min: 0, max: 1, exclusiveMax: true }),
     beta2: 0.99,
     generatorEma,
     ...(weights === undefined ? {} : { weights }),
     logEvery: number('log-every', flags.logEvery, Math.max(1, Math.min(100, Math.floor(steps / 100))), { min: 1, integer: true }),
     checkpointEvery: number('checkpoint-every', flags.checkpointEvery, Math.min(1000, steps), { min: 1, integer: true }),
     sampleEvery: number('sample-every', flags.sampleEvery, Math.min(10_000, steps), { min: 1, integer: true }),
+    ...curveEvery(flags.curveEvery, dataset, steps),
   };
 }
 
@@ -302,6 +337,8 @@ export function checkConfig(value: unknown, source: string): RunConfig {
   integer('checkpointEvery', 1);
   integer('sampleEvery', 1);
   fraction('learningRate', { min: 0, max: Number.MAX_VALUE, minOpen: true, maxOpen: false });
+  if (config.generatorLearningRate !== undefined) fraction('generatorLearningRate', { min: 0, max: Number.MAX_VALUE, minOpen: true, maxOpen: false });
+  if (config.curveEvery !== undefined) integer('curveEvery', 1);
   fraction('beta1', { min: 0, max: 1, minOpen: false, maxOpen: true });
   fraction('beta2', { min: 0, max: 1, minOpen: false, maxOpen: true });
   if (config.generatorEma !== null) fraction('generatorEma', { min: 0, max: 1, minOpen: true, maxOpen: true });

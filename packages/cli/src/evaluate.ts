@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { categoryDigits, clusteringAccuracy, evaluateMixture, frechetDistance, majorityMapping, mixtureRecovery, normalizedMutualInformation, oneToOneAccuracy, type CategoryDigits, type MixtureEvaluation, type MixtureRecovery, type ReferenceClassifier } from '@gantry/metrics';
+import { categoryDigits, clusteringAccuracy, evaluateMixture, frechetDistance, majorityMapping, mixtureRecovery, normalizedMutualInformation, oneToOneAccuracy, type CategoryDigits, type MixtureEvaluation, type FeatureSet, type MixtureRecovery, type ReferenceClassifier } from '@gantry/metrics';
 import type { Trainer } from '@gantry/trainer';
 import type { RunData } from './session.js';
 import type { Provenance } from './provenance.js';
@@ -143,8 +143,29 @@ export function evaluateRun(trainer: Trainer, data: RunData, run: { readonly rec
   };
 }
 
-/** `images` of the summary: `count` generated images (500 at a time, seeds from `seed`) against `real`. */
-function evaluateImages(trainer: Trainer, reference: ReferenceClassifier, real: tf.Tensor, count: number, seed: number, prior: readonly number[]): ImageSummary {
+/** Rows of feature vectors from parts, as one {@link FeatureSet}. */
+function joinFeatures(parts: readonly Float32Array[], rows: number): FeatureSet {
+  const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
+  return { values, dimension: values.length / rows };
+}
+
+/** The reference classifier's features of `x` (500 images at a time). */
+export function referenceFeatures(reference: ReferenceClassifier, x: tf.Tensor): FeatureSet {
+  const chunk = 500;
+  const parts: Float32Array[] = [];
+  const total = x.shape[0] as number;
+  for (let start = 0; start < total; start += chunk) {
+    parts.push(tf.tidy(() => reference.features(tf.slice(x, start, Math.min(chunk, total - start)))).dataSync() as Float32Array);
+  }
+  return joinFeatures(parts, total);
+}
+
+/**
+ * `count` generated images (500 at a time, seeds from `seed`: the same draws every call),
+ * read by the reference classifier: each one's category, predicted digit and features.
+ */
+export function generatedReadings(trainer: Trainer, reference: ReferenceClassifier, count: number, seed: number): { categories: number[]; digits: number[]; features: FeatureSet } {
   const chunk = 500;
   const categories: number[] = [];
   const digits: number[] = [];
@@ -158,19 +179,14 @@ function evaluateImages(trainer: Trainer, reference: ReferenceClassifier, real: 
     categories.push(...sample.categories);
     tf.dispose([sample.x, predicted, features]);
   }
-  const realFeatures: Float32Array[] = [];
-  const total = real.shape[0] as number;
-  for (let start = 0; start < total; start += chunk) {
-    realFeatures.push(tf.tidy(() => reference.features(tf.slice(real, start, Math.min(chunk, total - start)))).dataSync() as Float32Array);
-  }
-  // Rows of the classifier's features, one set per side.
-  const join = (parts: Float32Array[], rows: number): { values: Float32Array; dimension: number } => {
-    const values = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
-    parts.reduce((offset, part) => (values.set(part, offset), offset + part.length), 0);
-    return { values, dimension: values.length / rows };
-  };
-  const report = categoryDigits(categories, digits, prior);
-  return { samples: count, categories: report.categories, consistency: report.consistency, digitsCovered: report.digitsCovered, frechetDistance: frechetDistance(join(generated, count), join(realFeatures, total)) };
+  return { categories, digits, features: joinFeatures(generated, count) };
+}
+
+/** `images` of the summary: `count` generated images (seeds from `seed`) against `real`. */
+function evaluateImages(trainer: Trainer, reference: ReferenceClassifier, real: tf.Tensor, count: number, seed: number, prior: readonly number[]): ImageSummary {
+  const readings = generatedReadings(trainer, reference, count, seed);
+  const report = categoryDigits(readings.categories, readings.digits, prior);
+  return { samples: count, categories: report.categories, consistency: report.consistency, digitsCovered: report.digitsCovered, frechetDistance: frechetDistance(readings.features, referenceFeatures(reference, real)) };
 }
 
 /** The summary as the lines `gantry train` and `gantry eval` print. */

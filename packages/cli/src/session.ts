@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE, type Dataset, type GaussianMixture } from '@gantry/datasets';
 import { loadMnist, readCsvPoints, readJsonPoints, readPngFolder } from '@gantry/datasets/node';
-import { createTrainer, datasetSource, mixtureSource, type DataSource, type Trainer } from '@gantry/trainer';
+import { createTrainer, datasetSource, mixtureSource, type AdamOptions, type DataSource, type Trainer } from '@gantry/trainer';
 import { RECIPES, type RunConfig } from './config.js';
 
 /** The data a run trains on, and what evaluation compares against. */
@@ -46,6 +46,13 @@ export async function loadData(config: RunConfig): Promise<RunData> {
   return { source: datasetSource(dataset, { seed: config.seed, name: path }), mixture: undefined, evaluation: labelled(dataset, 10_000) };
 }
 
+/** One Adam setting for every network, or the generator's own learning rate beside the others'. */
+function optimizersOf(config: RunConfig, networks: Readonly<Record<string, unknown>>): AdamOptions | Record<string, AdamOptions> {
+  const shared = { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2 };
+  if (config.generatorLearningRate === undefined) return shared;
+  return Object.fromEntries(Object.keys(networks).map((name) => [name, name === 'generator' ? { ...shared, learningRate: config.generatorLearningRate } : shared]));
+}
+
 /**
  * Builds the recipe and its trainer from a run's configuration; `plan` replays recorded
  * kernel plans (`createTrainer`'s option: the same numbers, faster).
@@ -59,7 +66,7 @@ export function buildTrainer(config: RunConfig, data: RunData, options: { readon
     data: data.source,
     batchSize: config.batchSize,
     seed: config.seed,
-    optimizer: { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2 },
+    optimizer: optimizersOf(config, setup.networks),
     ...(config.generatorEma === null ? {} : { generatorEma: config.generatorEma }),
     ...(config.weights === undefined ? {} : { weights: config.weights }),
     plan: options.plan === true,

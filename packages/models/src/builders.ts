@@ -20,6 +20,11 @@ export interface CnnTrunk {
   readonly channels?: readonly number[];
   /** Default 4. */
   readonly kernelSize?: number;
+  /**
+   * Fully connected hidden layers after the convolutions, before the heads. Default none;
+   * InfoGAN's MNIST D has one of 1024 units (Chen et al. 2016, Appendix C.1).
+   */
+  readonly hidden?: readonly number[];
 }
 
 /** Options every builder shares. */
@@ -30,6 +35,12 @@ export interface NetworkOptions {
   readonly seed?: number;
   /** The model's name (prefix of its layers' names). */
   readonly name?: string;
+  /**
+   * `'equalized'` (the default, the paper's Section 4): equalized learning rate in every
+   * layer (N(0, 1) weights scaled by gain/√fan_in at run time). `'dcgan'`: plain layers
+   * with N(0, 0.02²) weights, DCGAN's and InfoGAN's initialisation (Radford et al. 2016).
+   */
+  readonly initialization?: 'equalized' | 'dcgan';
 }
 
 function integer(caller: string, argument: string, value: unknown, min = 1): number {
@@ -54,13 +65,14 @@ class LayerFactory {
     private readonly prefix: string,
     seed: number,
     private readonly leakyAlpha: number,
+    private readonly initialization: 'equalized' | 'dcgan' = 'equalized',
   ) {
     this.random = createRandom(seed);
   }
 
-  private next(kind: string): { name: string; seed: number } {
+  private next(kind: string): { name: string; seed: number; scaling?: 'none' } {
     this.count += 1;
-    return { name: `${this.prefix}/${kind}${this.count}`, seed: this.random.nextSeed() };
+    return { name: `${this.prefix}/${kind}${this.count}`, seed: this.random.nextSeed(), ...(this.initialization === 'dcgan' ? { scaling: 'none' as const } : {}) };
   }
 
   dense(x: Symbolic, units: number, gain?: number, kind = 'dense'): Symbolic {
@@ -80,6 +92,11 @@ class LayerFactory {
     return tfl.layers.leakyReLU({ alpha: this.leakyAlpha, name: `${this.prefix}/leaky${this.count}` }).apply(x) as Symbolic;
   }
 
+  relu(x: Symbolic): Symbolic {
+    this.count += 1;
+    return tfl.layers.reLU({ name: `${this.prefix}/relu${this.count}` }).apply(x) as Symbolic;
+  }
+
   other(layer: (name: string) => tfl.layers.Layer, x: Symbolic, kind: string): Symbolic {
     this.count += 1;
     return layer(`${this.prefix}/${kind}${this.count}`).apply(x) as Symbolic;
@@ -90,7 +107,9 @@ function factoryFor(caller: string, options: NetworkOptions, defaultName: string
   const alpha = options.leakyAlpha ?? 0.2;
   if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) throw new InvalidArgumentError(caller, 'options.leakyAlpha', 'a number in [0, 1)', describeValue(alpha));
   const seed = integer(caller, 'options.seed', options.seed ?? 0, 0);
-  return new LayerFactory(options.name ?? defaultName, seed, alpha);
+  const initialization = options.initialization ?? 'equalized';
+  if (initialization !== 'equalized' && initialization !== 'dcgan') throw new InvalidArgumentError(caller, 'options.initialization', "'equalized' or 'dcgan'", JSON.stringify(initialization));
+  return new LayerFactory(options.name ?? defaultName, seed, alpha, initialization);
 }
 
 /** The shared hidden layers of a discriminator or classifier, ending in a flat feature vector. */
@@ -107,7 +126,10 @@ function trunkOf(caller: string, layers: LayerFactory, input: Symbolic, inputSha
     const kernelSize = integer(caller, 'options.trunk.kernelSize', trunk.kernelSize ?? 4);
     let h = input;
     for (const filters of shapeOf(caller, 'options.trunk.channels', trunk.channels ?? [64, 128])) h = layers.leaky(layers.conv(h, filters, kernelSize, 2));
-    return layers.other((name) => tfl.layers.flatten({ name }), h, 'flatten');
+    h = layers.other((name) => tfl.layers.flatten({ name }), h, 'flatten');
+    const hidden = trunk.hidden === undefined || trunk.hidden.length === 0 ? [] : shapeOf(caller, 'options.trunk.hidden', trunk.hidden);
+    for (const units of hidden) h = layers.leaky(layers.dense(h, units));
+    return h;
   }
   throw new InvalidArgumentError(caller, 'options.trunk.kind', "'mlp' or 'cnn'", JSON.stringify((trunk as { kind: unknown }).kind));
 }
@@ -236,6 +258,13 @@ export interface CnnGeneratorOptions extends NetworkOptions {
   readonly channels?: readonly number[];
   /** Default 4. */
   readonly kernelSize?: number;
+  /**
+   * Fully connected hidden layers before the dense layer to the smallest image. Default
+   * none; InfoGAN's MNIST G has one of 1024 units (Chen et al. 2016, Appendix C.1).
+   */
+  readonly hidden?: readonly number[];
+  /** The hidden layers' activation: `'leaky'` (leaky ReLU, `leakyAlpha`; the default) or `'relu'` (DCGAN's and InfoGAN's generators). */
+  readonly activation?: 'leaky' | 'relu';
 }
 
 /**
@@ -256,12 +285,57 @@ export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
   if (height % factor !== 0 || width % factor !== 0) {
     throw new InvalidArgumentError(caller, 'options.outputShape', `height and width divisible by 2^${channels.length} = ${factor} (one halving per entry of options.channels)`, JSON.stringify(outputShape));
   }
+  const hidden = options.hidden === undefined || options.hidden.length === 0 ? [] : shapeOf(caller, 'options.hidden', options.hidden);
+  const activationName = options.activation ?? 'leaky';
+  if (activationName !== 'leaky' && activationName !== 'relu') throw new InvalidArgumentError(caller, 'options.activation', "'leaky' or 'relu'", JSON.stringify(activationName));
   const layers = factoryFor(caller, options, 'generator');
+  const activate = (x: Symbolic): Symbolic => (activationName === 'relu' ? layers.relu(x) : layers.leaky(x));
   const input = tfl.input({ shape: [inputDim], name: `${options.name ?? 'generator'}/input` });
   const [first, ...rest] = channels as [number, ...number[]];
-  let h = layers.leaky(layers.dense(input, (height / factor) * (width / factor) * first));
+  let h: Symbolic = input;
+  for (const units of hidden) h = activate(layers.dense(h, units));
+  h = activate(layers.dense(h, (height / factor) * (width / factor) * first));
   h = layers.other((name) => tfl.layers.reshape({ targetShape: [height / factor, width / factor, first], name }), h, 'reshape');
-  for (const filters of rest) h = layers.leaky(layers.convTranspose(h, filters, kernelSize, 2));
+  for (const filters of rest) h = activate(layers.convTranspose(h, filters, kernelSize, 2));
   const image = layers.convTranspose(h, outChannels, kernelSize, 2, 1);
   return tfl.model({ inputs: input, outputs: layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), image, 'tanh'), name: options.name ?? 'generator' });
+}
+
+/** The network options a recipe takes beside its losses: what {@link imageOrPointNetworks} reads. */
+export interface RecipeNetworkOptions {
+  readonly units: number;
+  readonly layers: number;
+  readonly channels: readonly number[];
+  readonly initialization: 'equalized' | 'dcgan';
+  readonly generatorHidden: readonly number[];
+  readonly discriminatorHidden: readonly number[];
+  readonly generatorActivation: 'leaky' | 'relu';
+}
+
+/**
+ * A recipe's network options turned into D's trunk and G's image options, so that every
+ * recipe reads them one way. For points the image-only options must stay at their defaults
+ * (no hidden layers, leaky ReLU): a point run that sets them is refused, not ignored.
+ *
+ * @example
+ * ```ts
+ * const { trunk, generator } = imageOrPointNetworks('myGan.build', true, {
+ *   units: 512, layers: 4, channels: [64, 128], initialization: 'dcgan',
+ *   generatorHidden: [1024], discriminatorHidden: [1024], generatorActivation: 'relu',
+ * });
+ * const D = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 10, trunk, initialization: 'dcgan' });
+ * const G = cnnGenerator({ inputDim: 138, channels: [128, 64], ...generator });
+ * ```
+ */
+export function imageOrPointNetworks(caller: string, images: boolean, o: RecipeNetworkOptions): { trunk: MlpTrunk | CnnTrunk; generator: Pick<CnnGeneratorOptions, 'hidden' | 'activation' | 'initialization'> } {
+  if (!images) {
+    for (const [name, value, fallback] of [['generatorHidden', JSON.stringify(o.generatorHidden), '[]'], ['discriminatorHidden', JSON.stringify(o.discriminatorHidden), '[]'], ['generatorActivation', JSON.stringify(o.generatorActivation), '"leaky"']] as const) {
+      if (value !== fallback) throw new InvalidArgumentError(caller, `options.${name}`, `${fallback} for point data (it shapes the image CNNs)`, value);
+    }
+    return { trunk: { kind: 'mlp', units: o.units, layers: o.layers }, generator: { initialization: o.initialization } };
+  }
+  return {
+    trunk: { kind: 'cnn', channels: o.channels, hidden: o.discriminatorHidden },
+    generator: { hidden: o.generatorHidden, activation: o.generatorActivation, initialization: o.initialization },
+  };
 }

@@ -24,6 +24,15 @@ export interface EqualizedArgs extends LayerArgs {
   readonly useBias?: boolean;
   /** Seed of the N(0, 1) weight initialisation; omitted, TF.js draws one. */
   readonly seed?: number;
+  /**
+   * `'equalized'` (the default, the paper's Section 4): weights stored N(0, 1), scaled by
+   * c = gain/√fan_in at run time. `'none'`: a plain layer, weights stored and used as drawn
+   * from N(0, `initStd`²), no run-time scale: DCGAN's and InfoGAN's initialisation
+   * (Radford et al. 2016: std 0.02).
+   */
+  readonly scaling?: 'equalized' | 'none';
+  /** With `scaling: 'none'`, the std of the initial weights. Default 0.02 (DCGAN). */
+  readonly initStd?: number;
 }
 
 function positiveInteger(caller: string, argument: string, value: unknown): number {
@@ -54,9 +63,9 @@ function singleTensor(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
 }
 
-function normalInitializer(seed: number | undefined): ReturnType<typeof tfl.initializers.randomNormal> {
+function normalInitializer(seed: number | undefined, stddev: number): ReturnType<typeof tfl.initializers.randomNormal> {
   // Stryker disable next-line ConditionalExpression: equivalent: randomNormal with seed undefined draws unseeded, as without the key.
-  return tfl.initializers.randomNormal(seed === undefined ? { mean: 0, stddev: 1 } : { mean: 0, stddev: 1, seed });
+  return tfl.initializers.randomNormal(seed === undefined ? { mean: 0, stddev } : { mean: 0, stddev, seed });
 }
 
 /** The common part of the three layers: N(0, 1) weights scaled by c = gain/√fan_in at run time. */
@@ -64,6 +73,8 @@ abstract class EqualizedLayer extends tfl.layers.Layer {
   readonly gain: number;
   readonly useBias: boolean;
   readonly seed: number | undefined;
+  readonly scaling: 'equalized' | 'none';
+  readonly initStd: number;
   protected kernel: tfl.LayerVariable | null = null;
   protected bias: tfl.LayerVariable | null = null;
   /** c = gain/√fan_in, fixed once the input shape is known. */
@@ -74,13 +85,19 @@ abstract class EqualizedLayer extends tfl.layers.Layer {
     this.gain = gainOf(caller, args.gain);
     this.useBias = args.useBias ?? true;
     this.seed = args.seed;
+    this.scaling = args.scaling ?? 'equalized';
+    if (this.scaling !== 'equalized' && this.scaling !== 'none') throw new InvalidArgumentError(caller, 'scaling', "'equalized' or 'none'", JSON.stringify(this.scaling));
+    const initStd = args.initStd ?? 0.02;
+    if (typeof initStd !== 'number' || !(initStd > 0) || !Number.isFinite(initStd)) throw new InvalidArgumentError(caller, 'initStd', 'a finite number > 0', describeValue(initStd));
+    this.initStd = initStd;
   }
 
   /** Adds the kernel (N(0, 1)) and bias (0) weights and fixes the run-time scale. */
   protected addWeights(kernelShape: number[], fanIn: number, biasSize: number): void {
-    this.kernel = this.addWeight('kernel', kernelShape, 'float32', normalInitializer(this.seed));
+    const equalized = this.scaling === 'equalized';
+    this.kernel = this.addWeight('kernel', kernelShape, 'float32', normalInitializer(this.seed, equalized ? 1 : this.initStd));
     if (this.useBias) this.bias = this.addWeight('bias', [biasSize], 'float32', tfl.initializers.zeros());
-    this.runtimeScale = this.gain / Math.sqrt(fanIn);
+    this.runtimeScale = equalized ? this.gain / Math.sqrt(fanIn) : 1;
     // Stryker disable next-line BooleanLiteral: equivalent: tfjs-layers' Layer.apply marks the layer built after calling build.
     this.built = true;
   }
@@ -98,7 +115,8 @@ abstract class EqualizedLayer extends tfl.layers.Layer {
    * scaled kernel; MNIST's 4×4×64×128 convolution: 17 ms against 39 ms).
    */
   protected scaled(y: tf.Tensor): tf.Tensor {
-    return tf.mul(y, this.runtimeScale);
+    // A plain layer (scaling 'none') has no scale: no multiply at all, not a multiply by 1.
+    return this.scaling === 'none' ? y : tf.mul(y, this.runtimeScale);
   }
 
   protected withBias(y: tf.Tensor): tf.Tensor {
@@ -107,7 +125,9 @@ abstract class EqualizedLayer extends tfl.layers.Layer {
 
   override getConfig(): tf.serialization.ConfigDict {
     // Stryker disable next-line ConditionalExpression: equivalent: a seed of undefined and no seed serialize alike (JSON drops undefined) and build alike.
-    return { ...super.getConfig(), gain: this.gain, useBias: this.useBias, ...(this.seed === undefined ? {} : { seed: this.seed }) };
+    // The plain layer's fields only when it is one: equalized layers serialize as before.
+    const plain = this.scaling === 'none' ? { scaling: this.scaling, initStd: this.initStd } : {};
+    return { ...super.getConfig(), gain: this.gain, useBias: this.useBias, ...(this.seed === undefined ? {} : { seed: this.seed }), ...plain };
   }
 }
 

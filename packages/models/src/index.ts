@@ -22,6 +22,7 @@ export {
   classifier,
   cnnGenerator,
   discriminator,
+  imageOrPointNetworks,
   integratedDiscriminator,
   mlpGenerator,
   type ClassifierOptions,
@@ -33,5 +34,6 @@ export {
   type MlpTrunk,
   type NetworkOptions,
   type PlainDiscriminatorOptions,
+  type RecipeNetworkOptions,
 } from './builders.js';
 export { applyModel, discriminatorOutputs, parameterCount, trainableVariables, type DiscriminatorOutputs } from './apply.js';

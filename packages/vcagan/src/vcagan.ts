@@ -15,7 +15,7 @@ import {
   sharedRealPenalties,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, type CnnTrunk, type MlpTrunk } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
 import { observedRows, stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type Term, type TermContext } from '@gantry/trainer';
 
@@ -83,6 +83,17 @@ export interface VcaganOptions {
    * convolutions use them in reverse. Default [64, 128] (G: 7×7×128 → 14×14×64 → 28×28).
    */
   readonly channels?: readonly number[];
+  /**
+   * `'equalized'` (the paper's Section 4, the default): equalized learning rate in every
+   * layer. `'dcgan'`: plain layers initialised N(0, 0.02²), as DCGAN's and InfoGAN's.
+   */
+  readonly initialization?: 'equalized' | 'dcgan';
+  /** Images: fully connected hidden layers of G before its projection to the smallest image. Default none (InfoGAN's MNIST G: [1024]). */
+  readonly generatorHidden?: readonly number[];
+  /** Images: fully connected hidden layers of D after its convolutions. Default none (InfoGAN's MNIST D: [1024]). */
+  readonly discriminatorHidden?: readonly number[];
+  /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
+  readonly generatorActivation?: 'leaky' | 'relu';
 }
 
 /** The defaults, with d_z, d_c chosen by the data's rank (0 = choose). */
@@ -103,6 +114,10 @@ const DEFAULTS: Required<VcaganOptions> = {
   units: 512,
   layers: 4,
   channels: [64, 128],
+  initialization: 'equalized',
+  generatorHidden: [],
+  discriminatorHidden: [],
+  generatorActivation: 'leaky',
 };
 
 /**
@@ -161,16 +176,17 @@ export const vcagan: Recipe<VcaganOptions> = {
     const latentDim = o.latentDim > 0 ? o.latentDim : images ? 128 : 16;
     const categories = o.categories > 0 ? o.categories : images ? 16 : 8;
     const loss = adversarialLoss(o.adversarial, caller, 'options.adversarial');
-    const trunk: MlpTrunk | CnnTrunk = images ? { kind: 'cnn', channels: o.channels } : { kind: 'mlp', units: o.units, layers: o.layers };
+    const { trunk, generator: generatorOptions } = imageOrPointNetworks(caller, images, o);
     const separate = o.classifier === 'separate';
+    const initialization = o.initialization;
     const G = images
-      ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), seed: 2 * seed + 2, name: 'generator' })
-      : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, seed: 2 * seed + 2, name: 'generator' });
+      ? cnnGenerator({ inputDim: latentDim + categories, outputShape: data.sampleShape, channels: [...o.channels].reverse(), ...generatorOptions, seed: 2 * seed + 2, name: 'generator' })
+      : mlpGenerator({ inputDim: latentDim + categories, outputDim: data.sampleShape[0] as number, units: o.units, layers: o.layers, initialization, seed: 2 * seed + 2, name: 'generator' });
     // Integrated: one D* for both heads (the paper). Separate: D's seed as D*'s, Q's its own.
     const D = separate
-      ? discriminator({ inputShape: data.sampleShape, outputWidth: categories, trunk, seed: 2 * seed + 1, name: 'discriminator' })
-      : integratedDiscriminator({ inputShape: data.sampleShape, categories, trunk, seed: 2 * seed + 1, name: 'discriminator' });
-    const Q = separate ? classifier({ inputShape: data.sampleShape, categories, trunk, seed: 2 * seed + 1_000_003, name: 'classifier' }) : undefined;
+      ? discriminator({ inputShape: data.sampleShape, outputWidth: categories, trunk, initialization, seed: 2 * seed + 1, name: 'discriminator' })
+      : integratedDiscriminator({ inputShape: data.sampleShape, categories, trunk, initialization, seed: 2 * seed + 1, name: 'discriminator' });
+    const Q = separate ? classifier({ inputShape: data.sampleShape, categories, trunk, initialization, seed: 2 * seed + 1_000_003, name: 'classifier' }) : undefined;
     const adversarialOf = (x: tf.Tensor): tf.Tensor2D => (separate ? (applyModel(D, x) as tf.Tensor2D) : discriminatorOutputs(D, x).adversarial);
     const logitsOf = (x: tf.Tensor): tf.Tensor2D => (Q !== undefined ? (applyModel(Q, x) as tf.Tensor2D) : discriminatorOutputs(D, x).logits);
 
