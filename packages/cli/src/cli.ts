@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DATASETS, PRESETS, RECIPES } from './config.js';
-import { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
+import { curvesCommand, evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
 import { describeError, EXIT_CODES } from './errors.js';
 import { SweepFailedError, trainOptionTable } from './sweep.js';
 
@@ -90,6 +90,14 @@ export function program(io: Console): Command {
     .option('--label-column <name>', 'the CSV label column (default label)')
     .action(async (flags) => {
       await evalCommand(flags, io);
+    });
+  gantry
+    .command('curves')
+    .description('print the quality curves (curves.jsonl) of MNIST runs, and plot them side by side')
+    .option('--run <folder...>', 'one or more run folders')
+    .option('--out <file>', 'curves.svg or curves.png')
+    .action(async (flags) => {
+      await curvesCommand(flags, io);
     });
   gantry
     .command('sample')

@@ -34,7 +34,7 @@ describe('writeGrid', () => {
       continuous: normalPrior(4),
       categorical: categoricalPrior({ categories: 3 }),
       labelEncoding: 'centered',
-      phases: [{ name: 'generator', network: 'generator', terms: { push: (context) => tf.neg(tf.mean(applyModel(G, context.batch.generatorInput) as tf.Tensor)) }, weights: { push: 1 } }],
+      phases: [{ name: 'generator', network: 'generator', terms: { push: (context) => tf.neg(tf.mean(applyModel(G, context.batch.generatorInput) as tf.Tensor)) as tf.Scalar }, weights: { push: 1 } }],
     };
     const images = inMemoryDataset({ values: new Float32Array(6 * 64).fill(0.5), sampleShape: [8, 8, 1] });
     const trainer = createTrainer({ setup, data: datasetSource(images, { seed: 1 }), batchSize: 2, seed: 1, generatorEma: 0.9, optimizer: { learningRate: 0.05 } });
@@ -49,11 +49,11 @@ describe('writeGrid', () => {
         return tf.reshape(tf.tile(tf.expandDims(rows, 1), [1, 3, 1]), [6, 4]) as tf.Tensor2D;
       });
       const expected = trainer.sample(6, { categories: [0, 1, 2, 0, 1, 2], latent: z });
-      const png = PNG.sync.read(imageGridPng(expected.x.dataSync(), { rows: 2, columns: 3, height: 8, width: 8, channels: 1 }));
+      const png = PNG.sync.read(Buffer.from(imageGridPng(expected.x.dataSync(), { rows: 2, columns: 3, height: 8, width: 8, channels: 1 })));
       expect(Buffer.compare(drawn.data, png.data)).toBe(0);
       // And not what the raw generator gives for a one-hot c (the grid before this fix).
       const raw = tf.tidy(() => applyModel(G, tf.concat([z, tf.cast(tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3), 'float32')], 1)) as tf.Tensor);
-      const rawPng = PNG.sync.read(imageGridPng(raw.dataSync(), { rows: 2, columns: 3, height: 8, width: 8, channels: 1 }));
+      const rawPng = PNG.sync.read(Buffer.from(imageGridPng(raw.dataSync(), { rows: 2, columns: 3, height: 8, width: 8, channels: 1 })));
       expect(Buffer.compare(drawn.data, rawPng.data)).not.toBe(0);
       tf.dispose([z, expected.x, raw]);
     } finally {

@@ -13,9 +13,9 @@ import type { JsonValue } from '@gantry/priors';
 import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
 import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
-import { qualityCurve, readCurve } from './curves.js';
+import { qualityCurve, readCurve, type CurvePoint } from './curves.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
-import { imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+import { curvesSvg, imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 import { provenance } from './provenance.js';
 import { exists, isFolder, writeAtomically } from './files.js';
 import { buildTrainer, loadData, type RunData } from './session.js';
@@ -393,6 +393,36 @@ export async function sampleCommand(flags: { readonly run?: string; readonly n?:
     return out;
   } finally {
     disposeRun(trainer, data);
+  }
+}
+
+/**
+ * `gantry curves`: each run's quality curve (`curves.jsonl`) as a table on stdout, and with
+ * `--out` as one picture (.svg or .png) of every run side by side.
+ */
+export async function curvesCommand(flags: { readonly run?: readonly string[]; readonly out?: string }, io: Console): Promise<void> {
+  const runs = flags.run ?? [];
+  if (runs.length === 0) throw new FlagError('--run is required: one or more run folders of MNIST runs (each with curves.jsonl).');
+  if (flags.out !== undefined && !/\.(svg|png)$/i.test(flags.out)) throw new FlagError(`--out must be a file ending in .svg or .png, got ${JSON.stringify(flags.out)}.`);
+  const series: { name: string; points: CurvePoint[] }[] = [];
+  for (const runFlag of runs) {
+    const run = resolve(io.cwd, runFlag);
+    const path = join(run, 'curves.jsonl');
+    if (!(await exists(path))) throw new FlagError(`${run} has no curves.jsonl: quality curves are recorded by MNIST runs (gantry train --dataset mnist, --curve-every).`);
+    const points = await readCurve(path);
+    series.push({ name: runFlag, points });
+    io.out(`${runFlag}:`);
+    io.out('  step     minutes  Fréchet  consistency  digits');
+    for (const point of points) {
+      io.out(`  ${String(point.step).padStart(7)}  ${(point.trainingSeconds / 60).toFixed(1).padStart(7)}  ${point.frechetDistance.toFixed(1).padStart(7)}  ${point.consistency.toFixed(3).padStart(11)}  ${String(point.digitsCovered).padStart(6)}`);
+    }
+  }
+  if (flags.out !== undefined) {
+    const out = resolve(io.cwd, flags.out);
+    const svg = await curvesSvg('Quality over training time', series);
+    await mkdir(join(out, '..'), { recursive: true });
+    await writeAtomically(out, out.toLowerCase().endsWith('.png') ? await svgToPng(svg) : svg);
+    io.out(`wrote ${out}`);
   }
 }
 

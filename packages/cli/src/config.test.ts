@@ -46,6 +46,34 @@ describe('trainConfig presets', () => {
     expect(() => threadsFlag('1', 'tensorflow')).toThrow("--threads sets the wasm backend's threads; this run's backend is tensorflow (got --threads 1).");
   });
 
+  it('InfoGAN’s MNIST networks and optimizer by flags: recorded in recipeOptions and the config; misfits refused in one line', () => {
+    const config = trainConfig(
+      { dataset: 'mnist', initialization: 'dcgan', generatorHidden: '1024', discriminatorHidden: '1024, 512', generatorActivation: 'relu', learningRate: '2e-4', generatorLearningRate: '1e-3', beta1: '0.5', curveEvery: '250' },
+      resolvePath,
+    );
+    expect(config.recipeOptions).toMatchObject({ initialization: 'dcgan', generatorHidden: [1024], discriminatorHidden: [1024, 512], generatorActivation: 'relu' });
+    expect([config.learningRate, config.generatorLearningRate, config.beta1, config.beta2, config.curveEvery]).toEqual([2e-4, 1e-3, 0.5, 0.99, 250]);
+    expect(trainConfig({ dataset: 'mnist', discriminatorHidden: '' }, resolvePath).recipeOptions.discriminatorHidden).toEqual([]);
+    const plain = trainConfig({ dataset: 'mnist', steps: '300' }, resolvePath);
+    expect([plain.generatorLearningRate, plain.beta1, plain.curveEvery, plain.recipeOptions.initialization]).toEqual([undefined, 0, 300, undefined]);
+    expect(trainConfig({}, resolvePath).curveEvery).toBeUndefined();
+    expect(trainConfig({ initialization: 'dcgan' }, resolvePath).recipeOptions.initialization).toBe('dcgan');
+    const refusals: [Parameters<typeof trainConfig>[0], string][] = [
+      [{ generatorHidden: '1024' }, '--generator-hidden shapes the CNNs of image data, but this run trains on points (MLPs: --units, --layers).'],
+      [{ generatorActivation: 'relu' }, '--generator-activation shapes the CNNs of image data, but this run trains on points (MLPs: --units, --layers).'],
+      [{ dataset: 'mnist', discriminatorHidden: '1024,x' }, '--discriminator-hidden must be comma-separated positive integers (units of fully connected layers, e.g. 1024), or "" for none, got "1024,x".'],
+      [{ dataset: 'mnist', generatorActivation: 'tanh' }, '--generator-activation must be one of leaky, relu, got "tanh".'],
+      [{ initialization: 'he' }, '--initialization must be one of equalized, dcgan, got "he".'],
+      [{ beta1: '1' }, '--beta1 must be a number >= 0 and < 1, got "1".'],
+      [{ generatorLearningRate: '0' }, '--generator-learning-rate must be a number > 0, got "0".'],
+      [{ curveEvery: '100' }, '--curve-every scores generated digits with the MNIST reference classifier: it goes with --dataset mnist.'],
+      [{ dataset: 'mnist', curveEvery: '0' }, '--curve-every must be an integer >= 1, got "0".'],
+    ];
+    for (const [flags, message] of refusals) expect(() => trainConfig(flags, resolvePath), message).toThrow(new FlagError(message));
+    expect(() => checkConfig({ ...config, generatorLearningRate: -1 }, 'c.json')).toThrow(CorruptRunError);
+    expect(() => checkConfig({ ...config, curveEvery: 0.5 }, 'c.json')).toThrow('c.json: curveEvery must be an integer in [1, 9007199254740991], got 0.5');
+  });
+
   it('refuses a network flag that does not fit the data, and bad channels, in one line', () => {
     const message = (flags: Parameters<typeof trainConfig>[0]): string => {
       try {

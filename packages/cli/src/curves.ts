@@ -1,5 +1,5 @@
 import { appendFile, readFile } from 'node:fs/promises';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { categoryDigits, featureMoments, frechetDistanceFromMoments, type ReferenceClassifier } from '@gantry/metrics';
 import type { Callback, Trainer } from '@gantry/trainer';
 import { CorruptRunError } from './config.js';

@@ -5,12 +5,13 @@
  * @packageDocumentation
  */
 export { main, program } from './cli.js';
-export { evalCommand, sampleCommand, sweepCommand, trainCommand, type Console, type SweepCommandFlags, type TrainCommandFlags } from './commands.js';
+export { curvesCommand, evalCommand, sampleCommand, sweepCommand, trainCommand, type Console, type SweepCommandFlags, type TrainCommandFlags } from './commands.js';
 export { checkConfig, CorruptRunError, DATASETS, FlagError, RunInterruptedError, PRESETS, RECIPES, trainConfig, type DatasetName, type PresetName, type RunConfig, type TrainFlags } from './config.js';
 export { describeError, EXIT_CODES } from './errors.js';
 export { provenance, type Provenance } from './provenance.js';
 export { describeSummary, evaluateRun, type ClusteringSummary, type ImageSummary, type RunSummary } from './evaluate.js';
-export { imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
+export { qualityCurve, readCurve, type CurvePoint } from './curves.js';
+export { curvesSvg, imageGridPng, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
 export { buildTrainer, loadData, type RunData } from './session.js';
 export {
   arraySpec,

@@ -57,6 +57,31 @@ export async function scatterSvg(options: {
   });
 }
 
+/**
+ * Quality over training wall time as SVG: the Fréchet distance (log scale) and the class
+ * consistency of each run's `curves.jsonl` against its training minutes, one line per run.
+ */
+export async function curvesSvg(title: string, runs: readonly { readonly name: string; readonly points: readonly { readonly trainingSeconds: number; readonly frechetDistance: number; readonly consistency: number }[] }[]): Promise<string> {
+  const rows = runs.flatMap((run) => run.points.map((point) => ({ run: run.name, minutes: point.trainingSeconds / 60, frechet: point.frechetDistance, consistency: point.consistency })));
+  const panel = (field: string, label: string, log: boolean) => ({
+    width: 360,
+    height: 260,
+    mark: { type: 'line' as const, point: true },
+    encoding: {
+      x: { field: 'minutes', type: 'quantitative' as const, title: 'training minutes (curve evaluations excluded)' },
+      y: { field, type: 'quantitative' as const, title: label, ...(log ? { scale: { type: 'log' as const } } : { scale: { domain: [0, 1] } }) },
+      color: { field: 'run', type: 'nominal' as const, title: 'run', scale: { scheme: 'tableau10' } },
+    },
+  });
+  return render({
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title,
+    background: 'white',
+    data: { values: rows },
+    hconcat: [panel('frechet', 'Fréchet distance to the test images (log)', true), panel('consistency', 'class consistency', false)],
+  } as TopLevelSpec);
+}
+
 /** P(C) over training as SVG: one line per category that ever reached 1%. */
 export async function priorHistorySvg(title: string, history: readonly { readonly step: number; readonly prior: readonly number[] }[]): Promise<string> {
   const shown = new Set<number>();

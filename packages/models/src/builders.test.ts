@@ -170,3 +170,46 @@ describe('builders with the paper’s defaults', () => {
     d.dispose();
   });
 });
+
+describe('builders beyond the paper: DCGAN initialisation, hidden layers, ReLU generators (InfoGAN’s MNIST networks)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('plain layers hold N(0, 0.02²) weights and apply them unscaled; equalized layers keep N(0, 1) and the run-time scale', () => {
+    const plain = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 10, trunk: { kind: 'cnn', channels: [64, 128], hidden: [1024] }, initialization: 'dcgan', seed: 1 });
+    const equalized = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 10, trunk: { kind: 'cnn', channels: [64, 128], hidden: [1024] }, seed: 1 });
+    const std = (model: typeof plain, index: number): number => tf.tidy(() => Math.sqrt(tf.moments(trainableVariables(model)[index] as tf.Variable).variance.dataSync()[0] as number));
+    // The 6,272 × 1,024 hidden kernel: 6.4 million draws, so the std is within 1%.
+    expect(std(plain, 4)).toBeCloseTo(0.02, 3);
+    expect(std(equalized, 4)).toBeCloseTo(1, 2);
+    expect(plain.layers.map((layer) => layer.getClassName())).toEqual(['InputLayer', 'EqualizedConv2D', 'LeakyReLU', 'EqualizedConv2D', 'LeakyReLU', 'Flatten', 'EqualizedDense', 'LeakyReLU', 'EqualizedDense', 'EqualizedDense']);
+    // Unscaled: the dense layer's output is x·W + b with the stored W itself.
+    const layer = plain.layers[6] as unknown as { runtimeScale: number; getConfig(): Record<string, unknown> };
+    expect(layer.runtimeScale).toBe(1);
+    expect(layer.getConfig()).toMatchObject({ scaling: 'none', initStd: 0.02 });
+    expect((equalized.layers[6] as unknown as { getConfig(): Record<string, unknown> }).getConfig()).not.toHaveProperty('scaling');
+    plain.dispose();
+    equalized.dispose();
+  });
+
+  it('InfoGAN’s MNIST G: FC 1024, FC 7 × 7 × 128, deconvolutions 64 and 1, ReLU between, tanh out', () => {
+    const g = cnnGenerator({ inputDim: 74, channels: [128, 64], hidden: [1024], activation: 'relu', initialization: 'dcgan', seed: 2 });
+    expect(g.layers.map((layer) => layer.getClassName())).toEqual(['InputLayer', 'EqualizedDense', 'ReLU', 'EqualizedDense', 'ReLU', 'Reshape', 'EqualizedConv2DTranspose', 'ReLU', 'EqualizedConv2DTranspose', 'Activation']);
+    // (74·1024 + 1024) + (1024·6272 + 6272) + (4·4·64·128 + 64) + (4·4·1·64 + 1)
+    expect(parameterCount(g)).toBe(76_800 + 6_428_800 + 131_136 + 1_025);
+    const x = g.predict(tf.zeros([2, 74])) as tf.Tensor;
+    expect(x.shape).toEqual([2, 28, 28, 1]);
+    tf.dispose([x]);
+    g.dispose();
+  });
+
+  it('refuses an unknown initialisation or activation, and bad hidden layers', () => {
+    expect(invalidArgumentMessage(() => cnnGenerator({ inputDim: 4, initialization: 'xavier' as 'dcgan' }))).toBe(`cnnGenerator: options.initialization must be 'equalized' or 'dcgan', got "xavier".`);
+    expect(invalidArgumentMessage(() => cnnGenerator({ inputDim: 4, activation: 'gelu' as 'relu' }))).toBe(`cnnGenerator: options.activation must be 'leaky' or 'relu', got "gelu".`);
+    expect(invalidArgumentMessage(() => cnnGenerator({ inputDim: 4, hidden: [0] }))).toBe('cnnGenerator: options.hidden must be a non-empty array of positive integers, got [0].');
+    expect(invalidArgumentMessage(() => integratedDiscriminator({ inputShape: [8, 8, 1], categories: 2, trunk: { kind: 'cnn', hidden: [1.5] } }))).toBe(
+      'integratedDiscriminator: options.trunk.hidden must be a non-empty array of positive integers, got [1.5].',
+    );
+  });
+});

@@ -25,6 +25,12 @@ describe.each(TESTED_BACKENDS)('second-order gradients through the built D* on %
         model: integratedDiscriminator({ inputShape: [6, 6, 1], categories: 3, trunk: { kind: 'cnn', channels: [4, 6], kernelSize: 3 }, seed: 3, name: `cnn-${backend}` }),
         x: createRandom(4).normal([3, 6, 6, 1]),
       },
+      {
+        // InfoGAN's shape of D: plain DCGAN-initialised layers and a fully connected hidden layer after the convolutions.
+        name: 'CNN, DCGAN initialisation, hidden layer',
+        model: integratedDiscriminator({ inputShape: [6, 6, 1], categories: 3, trunk: { kind: 'cnn', channels: [4, 6], kernelSize: 3, hidden: [5] }, initialization: 'dcgan', seed: 5, name: `cnn-dcgan-${backend}` }),
+        x: createRandom(6).normal([3, 6, 6, 1]),
+      },
     );
   });
   afterAll(() => {
