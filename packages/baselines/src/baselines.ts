@@ -51,6 +51,8 @@ export interface BaselineOptions {
   readonly discriminatorHidden?: readonly number[];
   /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
   readonly generatorActivation?: 'leaky' | 'relu';
+  /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; `BatchStatisticsNormalization` of @gantry/models). Default `'none'`. */
+  readonly generatorNormalization?: 'none' | 'batch';
 }
 
 const DEFAULTS: Required<BaselineOptions> = {
@@ -67,6 +69,7 @@ const DEFAULTS: Required<BaselineOptions> = {
   generatorHidden: [],
   discriminatorHidden: [],
   generatorActivation: 'leaky',
+  generatorNormalization: 'none',
 };
 
 interface Parts {

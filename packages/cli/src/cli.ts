@@ -50,6 +50,7 @@ export function program(io: Console): Command {
     .option('--generator-hidden <list>', 'images: fully connected hidden layers of G before its projection, e.g. 1024 (InfoGAN’s MNIST G; default none)')
     .option('--discriminator-hidden <list>', 'images: fully connected hidden layers of D after its convolutions, e.g. 1024 (InfoGAN’s MNIST D; default none)')
     .option('--generator-activation <kind>', 'images: G’s hidden activation, leaky (default) or relu (DCGAN’s and InfoGAN’s G)')
+    .option('--generator-normalization <kind>', 'images: none (default) or batch (batch normalization of G’s hidden layers by batch statistics, as DCGAN’s and InfoGAN’s G)')
     .option('--curve-every <n>', 'MNIST: steps between points of the quality curve curves.jsonl (Fréchet distance and class consistency of 2,000 fixed draws, with the training seconds; default 1000)')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
     .option('--threads <n>', 'wasm backend: threads for its convolutions, 1 to 4 (default 1; 2 speeds up the image steps; the points steps run their products on one thread either way; the same numbers bit for bit; not in config.json)')

@@ -111,6 +111,7 @@ export interface TrainFlags {
   readonly generatorHidden?: string;
   readonly discriminatorHidden?: string;
   readonly generatorActivation?: string;
+  readonly generatorNormalization?: string;
   readonly curveEvery?: string;
   readonly generatorEma?: string;
   readonly weights?: string;
@@ -246,7 +247,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   for (const [flag, value] of [['units', flags.units], ['layers', flags.layers], ['channels', flags.channels]] as const) {
     if (value !== undefined && images !== (flag === 'channels')) throw new FlagError(`--${flag} sizes the ${flag === 'channels' ? 'CNNs of image data' : 'MLPs of point data'}, but this run trains on ${trained}.`);
   }
-  for (const [flag, value] of [['generator-hidden', flags.generatorHidden], ['discriminator-hidden', flags.discriminatorHidden], ['generator-activation', flags.generatorActivation]] as const) {
+  for (const [flag, value] of [['generator-hidden', flags.generatorHidden], ['discriminator-hidden', flags.discriminatorHidden], ['generator-activation', flags.generatorActivation], ['generator-normalization', flags.generatorNormalization]] as const) {
     if (value !== undefined && !images) throw new FlagError(`--${flag} shapes the CNNs of image data, but this run trains on ${trained}.`);
   }
   const units = (flag: string, value: string): number[] => {
@@ -262,6 +263,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     if (flags.generatorHidden !== undefined) recipeOptions.generatorHidden = units('generator-hidden', flags.generatorHidden);
     if (flags.discriminatorHidden !== undefined) recipeOptions.discriminatorHidden = units('discriminator-hidden', flags.discriminatorHidden);
     if (flags.generatorActivation !== undefined) recipeOptions.generatorActivation = oneOf('generator-activation', flags.generatorActivation, ['leaky', 'relu']);
+    if (flags.generatorNormalization !== undefined) recipeOptions.generatorNormalization = oneOf('generator-normalization', flags.generatorNormalization, ['none', 'batch']);
   } else {
     recipeOptions.units = number('units', flags.units, base.points.units, { min: 1, integer: true });
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, describeValue, InvalidArgumentError, type Random } from '@gantry/backend';
 import { EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
+import { BatchStatisticsNormalization } from './normalization.js';
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -265,6 +266,11 @@ export interface CnnGeneratorOptions extends NetworkOptions {
   readonly hidden?: readonly number[];
   /** The hidden layers' activation: `'leaky'` (leaky ReLU, `leakyAlpha`; the default) or `'relu'` (DCGAN's and InfoGAN's generators). */
   readonly activation?: 'leaky' | 'relu';
+  /**
+   * `'none'` (the default) or `'batch'`: {@link BatchStatisticsNormalization} before every
+   * hidden activation (not the output), as DCGAN's and InfoGAN's generators.
+   */
+  readonly normalization?: 'none' | 'batch';
 }
 
 /**
@@ -288,8 +294,11 @@ export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
   const hidden = options.hidden === undefined || options.hidden.length === 0 ? [] : shapeOf(caller, 'options.hidden', options.hidden);
   const activationName = options.activation ?? 'leaky';
   if (activationName !== 'leaky' && activationName !== 'relu') throw new InvalidArgumentError(caller, 'options.activation', "'leaky' or 'relu'", JSON.stringify(activationName));
+  const normalization = options.normalization ?? 'none';
+  if (normalization !== 'none' && normalization !== 'batch') throw new InvalidArgumentError(caller, 'options.normalization', "'none' or 'batch'", JSON.stringify(normalization));
   const layers = factoryFor(caller, options, 'generator');
-  const activate = (x: Symbolic): Symbolic => (activationName === 'relu' ? layers.relu(x) : layers.leaky(x));
+  const normalize = (x: Symbolic): Symbolic => (normalization === 'batch' ? layers.other((name) => new BatchStatisticsNormalization({ name }), x, 'norm') : x);
+  const activate = (x: Symbolic): Symbolic => (activationName === 'relu' ? layers.relu(normalize(x)) : layers.leaky(normalize(x)));
   const input = tfl.input({ shape: [inputDim], name: `${options.name ?? 'generator'}/input` });
   const [first, ...rest] = channels as [number, ...number[]];
   let h: Symbolic = input;
@@ -310,6 +319,7 @@ export interface RecipeNetworkOptions {
   readonly generatorHidden: readonly number[];
   readonly discriminatorHidden: readonly number[];
   readonly generatorActivation: 'leaky' | 'relu';
+  readonly generatorNormalization: 'none' | 'batch';
 }
 
 /**
@@ -321,21 +331,21 @@ export interface RecipeNetworkOptions {
  * ```ts
  * const { trunk, generator } = imageOrPointNetworks('myGan.build', true, {
  *   units: 512, layers: 4, channels: [64, 128], initialization: 'dcgan',
- *   generatorHidden: [1024], discriminatorHidden: [1024], generatorActivation: 'relu',
+ *   generatorHidden: [1024], discriminatorHidden: [1024], generatorActivation: 'relu', generatorNormalization: 'batch',
  * });
  * const D = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 10, trunk, initialization: 'dcgan' });
  * const G = cnnGenerator({ inputDim: 138, channels: [128, 64], ...generator });
  * ```
  */
-export function imageOrPointNetworks(caller: string, images: boolean, o: RecipeNetworkOptions): { trunk: MlpTrunk | CnnTrunk; generator: Pick<CnnGeneratorOptions, 'hidden' | 'activation' | 'initialization'> } {
+export function imageOrPointNetworks(caller: string, images: boolean, o: RecipeNetworkOptions): { trunk: MlpTrunk | CnnTrunk; generator: Pick<CnnGeneratorOptions, 'hidden' | 'activation' | 'initialization' | 'normalization'> } {
   if (!images) {
-    for (const [name, value, fallback] of [['generatorHidden', JSON.stringify(o.generatorHidden), '[]'], ['discriminatorHidden', JSON.stringify(o.discriminatorHidden), '[]'], ['generatorActivation', JSON.stringify(o.generatorActivation), '"leaky"']] as const) {
+    for (const [name, value, fallback] of [['generatorHidden', JSON.stringify(o.generatorHidden), '[]'], ['discriminatorHidden', JSON.stringify(o.discriminatorHidden), '[]'], ['generatorActivation', JSON.stringify(o.generatorActivation), '"leaky"'], ['generatorNormalization', JSON.stringify(o.generatorNormalization), '"none"']] as const) {
       if (value !== fallback) throw new InvalidArgumentError(caller, `options.${name}`, `${fallback} for point data (it shapes the image CNNs)`, value);
     }
     return { trunk: { kind: 'mlp', units: o.units, layers: o.layers }, generator: { initialization: o.initialization } };
   }
   return {
     trunk: { kind: 'cnn', channels: o.channels, hidden: o.discriminatorHidden },
-    generator: { hidden: o.generatorHidden, activation: o.generatorActivation, initialization: o.initialization },
+    generator: { hidden: o.generatorHidden, activation: o.generatorActivation, initialization: o.initialization, normalization: o.generatorNormalization },
   };
 }

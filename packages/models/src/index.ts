@@ -36,4 +36,5 @@ export {
   type PlainDiscriminatorOptions,
   type RecipeNetworkOptions,
 } from './builders.js';
+export { BatchStatisticsNormalization, type BatchStatisticsNormalizationArgs } from './normalization.js';
 export { applyModel, discriminatorOutputs, parameterCount, trainableVariables, type DiscriminatorOutputs } from './apply.js';

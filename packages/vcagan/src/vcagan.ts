@@ -94,6 +94,8 @@ export interface VcaganOptions {
   readonly discriminatorHidden?: readonly number[];
   /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
   readonly generatorActivation?: 'leaky' | 'relu';
+  /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; `BatchStatisticsNormalization` of @gantry/models). Default `'none'`. */
+  readonly generatorNormalization?: 'none' | 'batch';
 }
 
 /** The defaults, with d_z, d_c chosen by the data's rank (0 = choose). */
@@ -118,6 +120,7 @@ const DEFAULTS: Required<VcaganOptions> = {
   generatorHidden: [],
   discriminatorHidden: [],
   generatorActivation: 'leaky',
+  generatorNormalization: 'none',
 };
 
 /**
