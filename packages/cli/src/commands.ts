@@ -399,6 +399,11 @@ export async function sampleCommand(flags: { readonly run?: string; readonly n?:
 /**
  * `gantry curves`: each run's quality curve (`curves.jsonl`) as a table on stdout, and with
  * `--out` as one picture (.svg or .png) of every run side by side.
+ *
+ * @example
+ * ```ts
+ * await curvesCommand({ run: ['runs/a', 'runs/b'], out: 'curves.png' }, { out: console.log, err: process.stderr, cwd: process.cwd() });
+ * ```
  */
 export async function curvesCommand(flags: { readonly run?: readonly string[]; readonly out?: string }, io: Console): Promise<void> {
   const runs = flags.run ?? [];

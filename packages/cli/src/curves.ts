@@ -26,6 +26,13 @@ export interface CurvePoint {
  * draw of `samples` images (the same z and categories each time, the generator EMA when
  * the run keeps one) with the reference classifier, and appends a {@link CurvePoint} to
  * `path`: quality over training wall time. `startSeconds` continues a resumed run's clock.
+ *
+ * @example
+ * ```ts
+ * const reference = await loadReferenceClassifier(); // @gantry/metrics/node
+ * const curve = qualityCurve({ path: 'run/curves.jsonl', every: 500, lastStep: 6000, reference, real: testImages });
+ * await train(trainer, { untilStep: 6000, callbacks: [curve] });
+ * ```
  */
 export function qualityCurve(options: {
   readonly path: string;
@@ -67,6 +74,12 @@ export function qualityCurve(options: {
  * The points of a `curves.jsonl`, one per step (a line repeated by a resume that went back
  * to an earlier checkpoint: the later line wins), in step order. A line that is not a curve
  * point is a {@link CorruptRunError} naming the file and line.
+ *
+ * @example
+ * ```ts
+ * const last = (await readCurve('runs/mnist/curves.jsonl')).at(-1);
+ * console.log(last?.step, last?.frechetDistance, last?.consistency);
+ * ```
  */
 export async function readCurve(path: string): Promise<CurvePoint[]> {
   const text = await readFile(path, 'utf8');
