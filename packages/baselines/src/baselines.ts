@@ -11,13 +11,13 @@ import {
   type AdversarialLoss,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator, type CnnTrunk, type DiscriminatorOutputs, type MlpTrunk } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, NETWORK_DEFAULTS, mlpGenerator, type CnnTrunk, type NetworkChoices, type DiscriminatorOutputs, type MlpTrunk } from '@gantry/models';
 import { categoricalPrior, fixedRule, normalPrior } from '@gantry/priors';
 import { stepIndependent, type DataDescription, type Recipe, type RecipeSetup, type TermContext } from '@gantry/trainer';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 /** Options every baseline shares; the defaults are the paper's (Section 4). */
-export interface BaselineOptions {
+export interface BaselineOptions extends NetworkChoices {
   /** λ_r1. Default 1. */
   readonly lambdaR1?: number;
   /** d_z. Default 16 for points, 128 for images. */
@@ -40,19 +40,6 @@ export interface BaselineOptions {
    * VCAGAN compared on images train the same networks.
    */
   readonly channels?: readonly number[];
-  /**
-   * `'equalized'` (the paper's Section 4, the default): equalized learning rate in every
-   * layer. `'dcgan'`: plain layers initialised N(0, 0.02²), as DCGAN's and InfoGAN's.
-   */
-  readonly initialization?: 'equalized' | 'dcgan';
-  /** Images: fully connected hidden layers of G before its projection to the smallest image. Default none (InfoGAN's MNIST G: [1024]). */
-  readonly generatorHidden?: readonly number[];
-  /** Images: fully connected hidden layers of D after its convolutions. Default none (InfoGAN's MNIST D: [1024]). */
-  readonly discriminatorHidden?: readonly number[];
-  /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
-  readonly generatorActivation?: 'leaky' | 'relu';
-  /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; `BatchStatisticsNormalization` of @gantry/models). Default `'none'`. */
-  readonly generatorNormalization?: 'none' | 'batch';
 }
 
 const DEFAULTS: Required<BaselineOptions> = {
@@ -65,11 +52,7 @@ const DEFAULTS: Required<BaselineOptions> = {
   units: 512,
   layers: 4,
   channels: [64, 128],
-  initialization: 'equalized',
-  generatorHidden: [],
-  discriminatorHidden: [],
-  generatorActivation: 'leaky',
-  generatorNormalization: 'none',
+  ...NETWORK_DEFAULTS,
 };
 
 interface Parts {

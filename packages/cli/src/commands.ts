@@ -174,7 +174,8 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
       process.removeListener('SIGTERM', onSignal);
     }
     if (flags.plan !== false) io.out(`  kernel plans: ${Object.entries(trainer.plans()).map(([name, status]) => `${name} ${status}`).join('; ')}`);
-    const summary = await finishRun(config, run, data, trainer, selection.backend, selection.threads);
+    // The curves' reference classifier, already loaded, serves the final evaluation too.
+    const summary = await finishRun(config, run, data, trainer, selection.backend, selection.threads, reference);
     for (const line of describeSummary(summary)) io.out(line);
     io.out(`  wrote ${run}: config.json, metrics.jsonl, summary.json, checkpoints/, models/, pictures (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     return summary;
@@ -289,19 +290,20 @@ async function saveModel(trainer: Trainer, name: string, model: tfl.LayersModel,
   }
 }
 
-/** evaluateRun, with the reference MNIST classifier of @gantry/metrics for MNIST runs. */
-async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string, threads: number | null = null): Promise<RunSummary> {
-  const reference = config.dataset === 'mnist' ? await loadReferenceClassifier() : undefined;
+/** evaluateRun, with the reference MNIST classifier of @gantry/metrics for MNIST runs: the one given (the caller disposes it), or one loaded for this evaluation. */
+async function evaluateWithReference(config: RunConfig, trainer: Trainer, data: RunData, backend: string, threads: number | null = null, loaded?: ReferenceClassifier): Promise<RunSummary> {
+  const own = config.dataset === 'mnist' && loaded === undefined ? await loadReferenceClassifier() : undefined;
+  const reference = config.dataset === 'mnist' ? (loaded ?? own) : undefined;
   try {
     return { ...evaluateRun(trainer, data, { recipe: config.recipe, seed: config.seed, backend }, 10_000, reference), provenance: await provenance(backend, threads) };
   } finally {
-    reference?.dispose();
+    own?.dispose();
   }
 }
 
-async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string, threads: number | null): Promise<RunSummary> {
+async function finishRun(config: RunConfig, run: string, data: RunData, trainer: Trainer, backend: string, threads: number | null, reference?: ReferenceClassifier): Promise<RunSummary> {
   for (const [name, model] of Object.entries(trainer.setup.networks)) await saveModel(trainer, name, model, `file://${join(run, 'models', name)}`);
-  const summary = await evaluateWithReference(config, trainer, data, backend, threads);
+  const summary = await evaluateWithReference(config, trainer, data, backend, threads, reference);
   await writeAtomically(join(run, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (data.mixture !== undefined) await writeScatter(join(run, 'samples.svg'), trainer, data, `${config.recipe}, step ${trainer.step}`, true);
   if (trainer.data.sampleShape.length === 3) await writeGrid(join(run, 'samples.png'), trainer, summary.images);

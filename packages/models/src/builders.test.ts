@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifier, cnnGenerator, discriminator, discriminatorOutputs, integratedDiscriminator, mlpGenerator, parameterCount, trainableVariables } from './index.js';
+import { classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator, NETWORK_DEFAULTS, parameterCount, trainableVariables } from './index.js';
 
 describe('builders with the paper’s defaults', () => {
   beforeAll(async () => {
@@ -211,5 +211,16 @@ describe('builders beyond the paper: DCGAN initialisation, hidden layers, ReLU g
     expect(invalidArgumentMessage(() => integratedDiscriminator({ inputShape: [8, 8, 1], categories: 2, trunk: { kind: 'cnn', hidden: [1.5] } }))).toBe(
       'integratedDiscriminator: options.trunk.hidden must be a non-empty array of positive integers, got [1.5].',
     );
+  });
+
+  it('imageOrPointNetworks: the image options for images; for points the paper’s values or one clear refusal', () => {
+    const sizes = { units: 8, layers: 2, channels: [4, 8] };
+    expect(imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, initialization: 'dcgan' })).toEqual({ trunk: { kind: 'mlp', units: 8, layers: 2 }, generator: { initialization: 'dcgan' } });
+    expect(imageOrPointNetworks('r', true, { ...NETWORK_DEFAULTS, ...sizes, discriminatorHidden: [16], generatorNormalization: 'batch' })).toEqual({
+      trunk: { kind: 'cnn', channels: [4, 8], hidden: [16] },
+      generator: { hidden: [], activation: 'leaky', initialization: 'equalized', normalization: 'batch' },
+    });
+    expect(invalidArgumentMessage(() => imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, generatorHidden: [16] }))).toBe('r: options.generatorHidden must be [] for point data (it shapes the image CNNs), got [16].');
+    expect(invalidArgumentMessage(() => imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, generatorNormalization: 'batch' }))).toBe('r: options.generatorNormalization must be "none" for point data (it shapes the image CNNs), got "batch".');
   });
 });

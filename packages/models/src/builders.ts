@@ -310,16 +310,41 @@ export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: layers.other((name) => tfl.layers.activation({ activation: 'tanh', name }), image, 'tanh'), name: options.name ?? 'generator' });
 }
 
+/**
+ * The network choices beyond the paper a recipe offers beside its sizes, declared once here
+ * for VCAGAN and every baseline (their options extend it); {@link NETWORK_DEFAULTS} are
+ * the paper's.
+ */
+export interface NetworkChoices {
+  /**
+   * `'equalized'` (the paper's Section 4, the default): equalized learning rate in every
+   * layer. `'dcgan'`: plain layers initialised N(0, 0.02²), as DCGAN's and InfoGAN's.
+   */
+  readonly initialization?: 'equalized' | 'dcgan';
+  /** Images: fully connected hidden layers of G before its projection to the smallest image. Default none (InfoGAN's MNIST G: [1024]). */
+  readonly generatorHidden?: readonly number[];
+  /** Images: fully connected hidden layers of D after its convolutions. Default none (InfoGAN's MNIST D: [1024]). */
+  readonly discriminatorHidden?: readonly number[];
+  /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
+  readonly generatorActivation?: 'leaky' | 'relu';
+  /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; {@link BatchStatisticsNormalization}). Default `'none'`. */
+  readonly generatorNormalization?: 'none' | 'batch';
+}
+
+/** The paper's {@link NetworkChoices}: equalized learning rate, no hidden layers beyond its own, leaky ReLU, no normalization. */
+export const NETWORK_DEFAULTS: Required<NetworkChoices> = {
+  initialization: 'equalized',
+  generatorHidden: [],
+  discriminatorHidden: [],
+  generatorActivation: 'leaky',
+  generatorNormalization: 'none',
+};
+
 /** The network options a recipe takes beside its losses: what {@link imageOrPointNetworks} reads. */
-export interface RecipeNetworkOptions {
+export interface RecipeNetworkOptions extends Required<NetworkChoices> {
   readonly units: number;
   readonly layers: number;
   readonly channels: readonly number[];
-  readonly initialization: 'equalized' | 'dcgan';
-  readonly generatorHidden: readonly number[];
-  readonly discriminatorHidden: readonly number[];
-  readonly generatorActivation: 'leaky' | 'relu';
-  readonly generatorNormalization: 'none' | 'batch';
 }
 
 /**
@@ -339,7 +364,8 @@ export interface RecipeNetworkOptions {
  */
 export function imageOrPointNetworks(caller: string, images: boolean, o: RecipeNetworkOptions): { trunk: MlpTrunk | CnnTrunk; generator: Pick<CnnGeneratorOptions, 'hidden' | 'activation' | 'initialization' | 'normalization'> } {
   if (!images) {
-    for (const [name, value, fallback] of [['generatorHidden', JSON.stringify(o.generatorHidden), '[]'], ['discriminatorHidden', JSON.stringify(o.discriminatorHidden), '[]'], ['generatorActivation', JSON.stringify(o.generatorActivation), '"leaky"'], ['generatorNormalization', JSON.stringify(o.generatorNormalization), '"none"']] as const) {
+    for (const name of ['generatorHidden', 'discriminatorHidden', 'generatorActivation', 'generatorNormalization'] as const) {
+      const [value, fallback] = [JSON.stringify(o[name]), JSON.stringify(NETWORK_DEFAULTS[name])];
       if (value !== fallback) throw new InvalidArgumentError(caller, `options.${name}`, `${fallback} for point data (it shapes the image CNNs)`, value);
     }
     return { trunk: { kind: 'mlp', units: o.units, layers: o.layers }, generator: { initialization: o.initialization } };

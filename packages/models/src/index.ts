@@ -24,6 +24,7 @@ export {
   discriminator,
   imageOrPointNetworks,
   integratedDiscriminator,
+  NETWORK_DEFAULTS,
   mlpGenerator,
   type ClassifierOptions,
   type CnnGeneratorOptions,
@@ -34,6 +35,7 @@ export {
   type MlpTrunk,
   type NetworkOptions,
   type PlainDiscriminatorOptions,
+  type NetworkChoices,
   type RecipeNetworkOptions,
 } from './builders.js';
 export { BatchStatisticsNormalization, type BatchStatisticsNormalizationArgs } from './normalization.js';

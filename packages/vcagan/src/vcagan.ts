@@ -15,7 +15,7 @@ import {
   sharedRealPenalties,
   type AdversarialLossName,
 } from '@gantry/losses';
-import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator } from '@gantry/models';
+import { applyModel, classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, NETWORK_DEFAULTS, mlpGenerator, type NetworkChoices } from '@gantry/models';
 import { categoricalPrior, exponentialMovingAverage, normalPrior } from '@gantry/priors';
 import { observedRows, stepIndependent, type DataDescription, type Phase, type Recipe, type RecipeSetup, type Term, type TermContext } from '@gantry/trainer';
 
@@ -24,7 +24,7 @@ import { observedRows, stepIndependent, type DataDescription, type Phase, type R
  * that departs from it says where it comes from, and leaves the paper's recipe unchanged
  * when left at its default.
  */
-export interface VcaganOptions {
+export interface VcaganOptions extends NetworkChoices {
   /** λ_cls (Eq. 7). Default 1. */
   readonly lambdaCls?: number;
   /** λ_creg (Eq. 7): the paper sweeps 0.1, 1, 10 (Gaussians) and 1, 5, 10 (MNIST). Default 1. */
@@ -83,19 +83,6 @@ export interface VcaganOptions {
    * convolutions use them in reverse. Default [64, 128] (G: 7×7×128 → 14×14×64 → 28×28).
    */
   readonly channels?: readonly number[];
-  /**
-   * `'equalized'` (the paper's Section 4, the default): equalized learning rate in every
-   * layer. `'dcgan'`: plain layers initialised N(0, 0.02²), as DCGAN's and InfoGAN's.
-   */
-  readonly initialization?: 'equalized' | 'dcgan';
-  /** Images: fully connected hidden layers of G before its projection to the smallest image. Default none (InfoGAN's MNIST G: [1024]). */
-  readonly generatorHidden?: readonly number[];
-  /** Images: fully connected hidden layers of D after its convolutions. Default none (InfoGAN's MNIST D: [1024]). */
-  readonly discriminatorHidden?: readonly number[];
-  /** Images: G's hidden activation, `'leaky'` (leaky ReLU 0.2, the default) or `'relu'` (DCGAN's and InfoGAN's G). */
-  readonly generatorActivation?: 'leaky' | 'relu';
-  /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; `BatchStatisticsNormalization` of @gantry/models). Default `'none'`. */
-  readonly generatorNormalization?: 'none' | 'batch';
 }
 
 /** The defaults, with d_z, d_c chosen by the data's rank (0 = choose). */
@@ -116,11 +103,7 @@ const DEFAULTS: Required<VcaganOptions> = {
   units: 512,
   layers: 4,
   channels: [64, 128],
-  initialization: 'equalized',
-  generatorHidden: [],
-  discriminatorHidden: [],
-  generatorActivation: 'leaky',
-  generatorNormalization: 'none',
+  ...NETWORK_DEFAULTS,
 };
 
 /**
