@@ -51,6 +51,7 @@ export function program(io: Console): Command {
     .option('--discriminator-hidden <list>', 'images: fully connected hidden layers of D after its convolutions, e.g. 1024 (InfoGAN’s MNIST D; default none)')
     .option('--generator-activation <kind>', 'images: G’s hidden activation, leaky (default) or relu (DCGAN’s and InfoGAN’s G)')
     .option('--generator-normalization <kind>', 'images: none (default) or batch (batch normalization of G’s hidden layers by batch statistics, as DCGAN’s and InfoGAN’s G)')
+    .option('--discriminator-normalization <kind>', 'images: none (default), batch (batch statistics after every convolution but the first and every hidden layer of D, as DCGAN’s and InfoGAN’s D; couples a batch’s samples) or layer (per-sample layer normalization, safe under R1 and Eq. 6)')
     .option('--curve-every <n>', 'MNIST: steps between points of the quality curve curves.jsonl (Fréchet distance and class consistency of 2,000 fixed draws, with the training seconds; default 1000)')
     .option('--generator-ema <decay>', 'keep an EMA of the generator’s weights for sampling and evaluation')
     .option('--threads <n>', 'wasm backend: threads for its convolutions, 1 to 4 (default 1; 2 speeds up the image steps; the points steps run their products on one thread either way; the same numbers bit for bit; not in config.json)')

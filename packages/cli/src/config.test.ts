@@ -54,6 +54,8 @@ describe('trainConfig presets', () => {
     expect(config.recipeOptions).toMatchObject({ initialization: 'dcgan', generatorHidden: [1024], discriminatorHidden: [1024, 512], generatorActivation: 'relu' });
     expect([config.learningRate, config.generatorLearningRate, config.beta1, config.beta2, config.curveEvery]).toEqual([2e-4, 1e-3, 0.5, 0.99, 250]);
     expect(trainConfig({ dataset: 'mnist', discriminatorHidden: '' }, resolvePath).recipeOptions.discriminatorHidden).toEqual([]);
+    for (const kind of ['none', 'batch', 'layer']) expect(trainConfig({ dataset: 'mnist', discriminatorNormalization: kind }, resolvePath).recipeOptions.discriminatorNormalization).toBe(kind);
+    expect(trainConfig({ dataset: 'mnist' }, resolvePath).recipeOptions.discriminatorNormalization).toBeUndefined();
     const plain = trainConfig({ dataset: 'mnist', steps: '300' }, resolvePath);
     expect([plain.generatorLearningRate, plain.beta1, plain.curveEvery, plain.recipeOptions.initialization]).toEqual([undefined, 0, 300, undefined]);
     expect(trainConfig({}, resolvePath).curveEvery).toBeUndefined();
@@ -63,6 +65,9 @@ describe('trainConfig presets', () => {
       [{ generatorActivation: 'relu' }, '--generator-activation shapes the CNNs of image data, but this run trains on points (MLPs: --units, --layers).'],
       [{ dataset: 'mnist', discriminatorHidden: '1024,x' }, '--discriminator-hidden must be comma-separated positive integers (units of fully connected layers, e.g. 1024), or "" for none, got "1024,x".'],
       [{ dataset: 'mnist', generatorActivation: 'tanh' }, '--generator-activation must be one of leaky, relu, got "tanh".'],
+      [{ discriminatorNormalization: 'layer' }, '--discriminator-normalization shapes the CNNs of image data, but this run trains on points (MLPs: --units, --layers).'],
+      [{ dataset: 'mnist', discriminatorNormalization: 'group' }, '--discriminator-normalization must be one of none, batch, layer, got "group".'],
+      [{ dataset: 'mnist', generatorNormalization: 'layer' }, '--generator-normalization must be one of none, batch, got "layer".'],
       [{ initialization: 'he' }, '--initialization must be one of equalized, dcgan, got "he".'],
       [{ beta1: '1' }, '--beta1 must be a number >= 0 and < 1, got "1".'],
       [{ generatorLearningRate: '0' }, '--generator-learning-rate must be a number > 0, got "0".'],

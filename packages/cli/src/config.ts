@@ -112,6 +112,7 @@ export interface TrainFlags {
   readonly discriminatorHidden?: string;
   readonly generatorActivation?: string;
   readonly generatorNormalization?: string;
+  readonly discriminatorNormalization?: string;
   readonly curveEvery?: string;
   readonly generatorEma?: string;
   readonly weights?: string;
@@ -247,7 +248,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   for (const [flag, value] of [['units', flags.units], ['layers', flags.layers], ['channels', flags.channels]] as const) {
     if (value !== undefined && images !== (flag === 'channels')) throw new FlagError(`--${flag} sizes the ${flag === 'channels' ? 'CNNs of image data' : 'MLPs of point data'}, but this run trains on ${trained}.`);
   }
-  for (const [flag, value] of [['generator-hidden', flags.generatorHidden], ['discriminator-hidden', flags.discriminatorHidden], ['generator-activation', flags.generatorActivation], ['generator-normalization', flags.generatorNormalization]] as const) {
+  for (const [flag, value] of [['generator-hidden', flags.generatorHidden], ['discriminator-hidden', flags.discriminatorHidden], ['generator-activation', flags.generatorActivation], ['generator-normalization', flags.generatorNormalization], ['discriminator-normalization', flags.discriminatorNormalization]] as const) {
     if (value !== undefined && !images) throw new FlagError(`--${flag} shapes the CNNs of image data, but this run trains on ${trained}.`);
   }
   const units = (flag: string, value: string): number[] => {
@@ -264,6 +265,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     if (flags.discriminatorHidden !== undefined) recipeOptions.discriminatorHidden = units('discriminator-hidden', flags.discriminatorHidden);
     if (flags.generatorActivation !== undefined) recipeOptions.generatorActivation = oneOf('generator-activation', flags.generatorActivation, ['leaky', 'relu']);
     if (flags.generatorNormalization !== undefined) recipeOptions.generatorNormalization = oneOf('generator-normalization', flags.generatorNormalization, ['none', 'batch']);
+    if (flags.discriminatorNormalization !== undefined) recipeOptions.discriminatorNormalization = oneOf('discriminator-normalization', flags.discriminatorNormalization, ['none', 'batch', 'layer']);
   } else {
     recipeOptions.units = number('units', flags.units, base.points.units, { min: 1, integer: true });
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });

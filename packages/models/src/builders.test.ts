@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRandom } from '@gantry/backend';
 import { invalidArgumentMessage, useBackend } from '@gantry/backend/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classifier, cnnGenerator, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator, NETWORK_DEFAULTS, parameterCount, trainableVariables } from './index.js';
+import { classifier, cnnGenerator, type CnnTrunk, discriminator, discriminatorOutputs, imageOrPointNetworks, integratedDiscriminator, mlpGenerator, NETWORK_DEFAULTS, parameterCount, trainableVariables } from './index.js';
 
 describe('builders with the paper’s defaults', () => {
   beforeAll(async () => {
@@ -213,14 +213,36 @@ describe('builders beyond the paper: DCGAN initialisation, hidden layers, ReLU g
     );
   });
 
+  it('a normalized CNN trunk: a normalization after every convolution but the first and after every hidden layer, none in the default; unknown kinds refused', () => {
+    const kinds = (trunk: CnnTrunk): string[] => {
+      const D = integratedDiscriminator({ inputShape: [8, 8, 1], categories: 2, trunk, name: `norm-${trunk.normalization ?? 'default'}` });
+      const names = D.layers.map((layer) => layer.getClassName());
+      D.dispose();
+      return names;
+    };
+    const trunk = { kind: 'cnn', channels: [2, 3, 4], kernelSize: 3, hidden: [5, 6] } as const;
+    const layered = kinds({ ...trunk, normalization: 'layer' });
+    expect(layered.filter((name) => name === 'SampleNormalization')).toHaveLength(4);
+    // The first convolution is followed by its activation directly, as in DCGAN's D.
+    expect(layered.slice(0, 4)).toEqual(['InputLayer', 'EqualizedConv2D', 'LeakyReLU', 'EqualizedConv2D']);
+    expect(layered[4]).toBe('SampleNormalization');
+    expect(kinds({ ...trunk, normalization: 'batch' }).filter((name) => name === 'BatchStatisticsNormalization')).toHaveLength(4);
+    expect(kinds(trunk).filter((name) => name.endsWith('Normalization'))).toEqual([]);
+    expect(invalidArgumentMessage(() => integratedDiscriminator({ inputShape: [8, 8, 1], categories: 2, trunk: { ...trunk, normalization: 'group' as 'layer' } }))).toBe(
+      `integratedDiscriminator: options.trunk.normalization must be 'none' or 'batch' or 'layer', got "group".`,
+    );
+    expect(invalidArgumentMessage(() => cnnGenerator({ inputDim: 4, normalization: 'layer' as 'batch' }))).toBe(`cnnGenerator: options.normalization must be 'none' or 'batch', got "layer".`);
+  });
+
   it('imageOrPointNetworks: the image options for images; for points the paper’s values or one clear refusal', () => {
     const sizes = { units: 8, layers: 2, channels: [4, 8] };
     expect(imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, initialization: 'dcgan' })).toEqual({ trunk: { kind: 'mlp', units: 8, layers: 2 }, generator: { initialization: 'dcgan' } });
-    expect(imageOrPointNetworks('r', true, { ...NETWORK_DEFAULTS, ...sizes, discriminatorHidden: [16], generatorNormalization: 'batch' })).toEqual({
-      trunk: { kind: 'cnn', channels: [4, 8], hidden: [16] },
+    expect(imageOrPointNetworks('r', true, { ...NETWORK_DEFAULTS, ...sizes, discriminatorHidden: [16], generatorNormalization: 'batch', discriminatorNormalization: 'layer' })).toEqual({
+      trunk: { kind: 'cnn', channels: [4, 8], hidden: [16], normalization: 'layer' },
       generator: { hidden: [], activation: 'leaky', initialization: 'equalized', normalization: 'batch' },
     });
     expect(invalidArgumentMessage(() => imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, generatorHidden: [16] }))).toBe('r: options.generatorHidden must be [] for point data (it shapes the image CNNs), got [16].');
     expect(invalidArgumentMessage(() => imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, generatorNormalization: 'batch' }))).toBe('r: options.generatorNormalization must be "none" for point data (it shapes the image CNNs), got "batch".');
+    expect(invalidArgumentMessage(() => imageOrPointNetworks('r', false, { ...NETWORK_DEFAULTS, ...sizes, discriminatorNormalization: 'batch' }))).toBe('r: options.discriminatorNormalization must be "none" for point data (it shapes the image CNNs), got "batch".');
   });
 });

@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRandom, describeValue, InvalidArgumentError, type Random } from '@gantry/backend';
 import { EqualizedConv2D, EqualizedConv2DTranspose, EqualizedDense } from './equalized.js';
-import { BatchStatisticsNormalization } from './normalization.js';
+import { BatchStatisticsNormalization, SampleNormalization } from './normalization.js';
 
 type Symbolic = tfl.SymbolicTensor;
 
@@ -26,6 +26,13 @@ export interface CnnTrunk {
    * InfoGAN's MNIST D has one of 1024 units (Chen et al. 2016, Appendix C.1).
    */
   readonly hidden?: readonly number[];
+  /**
+   * Normalization before the activation of every convolution but the first and of every
+   * hidden layer, as in DCGAN's and InfoGAN's D. `'none'` (the default, the paper's);
+   * `'batch'`: {@link BatchStatisticsNormalization} (it couples the samples of a batch);
+   * `'layer'`: {@link SampleNormalization} (per sample, safe under R1 and Eq. 6).
+   */
+  readonly normalization?: 'none' | 'batch' | 'layer';
 }
 
 /** Options every builder shares. */
@@ -113,6 +120,15 @@ function factoryFor(caller: string, options: NetworkOptions, defaultName: string
   return new LayerFactory(options.name ?? defaultName, seed, alpha, initialization);
 }
 
+/** The normalization layer a builder's option names, or the identity for `'none'`; anything else is refused. */
+function normalizer(caller: string, argument: string, layers: LayerFactory, kind: unknown, allowed: readonly string[]): (x: Symbolic) => Symbolic {
+  const value = kind ?? 'none';
+  if (typeof value !== 'string' || !allowed.includes(value)) throw new InvalidArgumentError(caller, argument, allowed.map((name) => `'${name}'`).join(' or '), JSON.stringify(value));
+  if (value === 'batch') return (x) => layers.other((name) => new BatchStatisticsNormalization({ name }), x, 'norm');
+  if (value === 'layer') return (x) => layers.other((name) => new SampleNormalization({ name }), x, 'norm');
+  return (x) => x;
+}
+
 /** The shared hidden layers of a discriminator or classifier, ending in a flat feature vector. */
 function trunkOf(caller: string, layers: LayerFactory, input: Symbolic, inputShape: readonly number[], trunk: MlpTrunk | CnnTrunk): Symbolic {
   if (trunk.kind === 'mlp') {
@@ -125,11 +141,15 @@ function trunkOf(caller: string, layers: LayerFactory, input: Symbolic, inputSha
   if (trunk.kind === 'cnn') {
     if (inputShape.length !== 3) throw new InvalidArgumentError(caller, 'options.inputShape', "[height, width, channels] for a 'cnn' trunk", JSON.stringify(inputShape));
     const kernelSize = integer(caller, 'options.trunk.kernelSize', trunk.kernelSize ?? 4);
+    const normalize = normalizer(caller, 'options.trunk.normalization', layers, trunk.normalization, ['none', 'batch', 'layer']);
     let h = input;
-    for (const filters of shapeOf(caller, 'options.trunk.channels', trunk.channels ?? [64, 128])) h = layers.leaky(layers.conv(h, filters, kernelSize, 2));
+    shapeOf(caller, 'options.trunk.channels', trunk.channels ?? [64, 128]).forEach((filters, index) => {
+      const convolved = layers.conv(h, filters, kernelSize, 2);
+      h = layers.leaky(index === 0 ? convolved : normalize(convolved));
+    });
     h = layers.other((name) => tfl.layers.flatten({ name }), h, 'flatten');
     const hidden = trunk.hidden === undefined || trunk.hidden.length === 0 ? [] : shapeOf(caller, 'options.trunk.hidden', trunk.hidden);
-    for (const units of hidden) h = layers.leaky(layers.dense(h, units));
+    for (const units of hidden) h = layers.leaky(normalize(layers.dense(h, units)));
     return h;
   }
   throw new InvalidArgumentError(caller, 'options.trunk.kind', "'mlp' or 'cnn'", JSON.stringify((trunk as { kind: unknown }).kind));
@@ -294,10 +314,8 @@ export function cnnGenerator(options: CnnGeneratorOptions): tfl.LayersModel {
   const hidden = options.hidden === undefined || options.hidden.length === 0 ? [] : shapeOf(caller, 'options.hidden', options.hidden);
   const activationName = options.activation ?? 'leaky';
   if (activationName !== 'leaky' && activationName !== 'relu') throw new InvalidArgumentError(caller, 'options.activation', "'leaky' or 'relu'", JSON.stringify(activationName));
-  const normalization = options.normalization ?? 'none';
-  if (normalization !== 'none' && normalization !== 'batch') throw new InvalidArgumentError(caller, 'options.normalization', "'none' or 'batch'", JSON.stringify(normalization));
   const layers = factoryFor(caller, options, 'generator');
-  const normalize = (x: Symbolic): Symbolic => (normalization === 'batch' ? layers.other((name) => new BatchStatisticsNormalization({ name }), x, 'norm') : x);
+  const normalize = normalizer(caller, 'options.normalization', layers, options.normalization, ['none', 'batch']);
   const activate = (x: Symbolic): Symbolic => (activationName === 'relu' ? layers.relu(normalize(x)) : layers.leaky(normalize(x)));
   const input = tfl.input({ shape: [inputDim], name: `${options.name ?? 'generator'}/input` });
   const [first, ...rest] = channels as [number, ...number[]];
@@ -329,6 +347,8 @@ export interface NetworkChoices {
   readonly generatorActivation?: 'leaky' | 'relu';
   /** Images: `'batch'` normalizes G's hidden layers by batch statistics (DCGAN's and InfoGAN's G; {@link BatchStatisticsNormalization}). Default `'none'`. */
   readonly generatorNormalization?: 'none' | 'batch';
+  /** Images: D's normalization after its first convolution ({@link CnnTrunk}.normalization): `'none'` (the default), `'batch'` (DCGAN's and InfoGAN's D) or `'layer'` (per sample). */
+  readonly discriminatorNormalization?: 'none' | 'batch' | 'layer';
 }
 
 /** The paper's {@link NetworkChoices}: equalized learning rate, no hidden layers beyond its own, leaky ReLU, no normalization. */
@@ -338,6 +358,7 @@ export const NETWORK_DEFAULTS: Required<NetworkChoices> = {
   discriminatorHidden: [],
   generatorActivation: 'leaky',
   generatorNormalization: 'none',
+  discriminatorNormalization: 'none',
 };
 
 /** The network options a recipe takes beside its losses: what {@link imageOrPointNetworks} reads. */
@@ -357,6 +378,7 @@ export interface RecipeNetworkOptions extends Required<NetworkChoices> {
  * const { trunk, generator } = imageOrPointNetworks('myGan.build', true, {
  *   units: 512, layers: 4, channels: [64, 128], initialization: 'dcgan',
  *   generatorHidden: [1024], discriminatorHidden: [1024], generatorActivation: 'relu', generatorNormalization: 'batch',
+ *   discriminatorNormalization: 'layer',
  * });
  * const D = integratedDiscriminator({ inputShape: [28, 28, 1], categories: 10, trunk, initialization: 'dcgan' });
  * const G = cnnGenerator({ inputDim: 138, channels: [128, 64], ...generator });
@@ -364,14 +386,14 @@ export interface RecipeNetworkOptions extends Required<NetworkChoices> {
  */
 export function imageOrPointNetworks(caller: string, images: boolean, o: RecipeNetworkOptions): { trunk: MlpTrunk | CnnTrunk; generator: Pick<CnnGeneratorOptions, 'hidden' | 'activation' | 'initialization' | 'normalization'> } {
   if (!images) {
-    for (const name of ['generatorHidden', 'discriminatorHidden', 'generatorActivation', 'generatorNormalization'] as const) {
+    for (const name of ['generatorHidden', 'discriminatorHidden', 'generatorActivation', 'generatorNormalization', 'discriminatorNormalization'] as const) {
       const [value, fallback] = [JSON.stringify(o[name]), JSON.stringify(NETWORK_DEFAULTS[name])];
       if (value !== fallback) throw new InvalidArgumentError(caller, `options.${name}`, `${fallback} for point data (it shapes the image CNNs)`, value);
     }
     return { trunk: { kind: 'mlp', units: o.units, layers: o.layers }, generator: { initialization: o.initialization } };
   }
   return {
-    trunk: { kind: 'cnn', channels: o.channels, hidden: o.discriminatorHidden },
+    trunk: { kind: 'cnn', channels: o.channels, hidden: o.discriminatorHidden, normalization: o.discriminatorNormalization },
     generator: { hidden: o.generatorHidden, activation: o.generatorActivation, initialization: o.initialization, normalization: o.generatorNormalization },
   };
 }

@@ -38,5 +38,5 @@ export {
   type NetworkChoices,
   type RecipeNetworkOptions,
 } from './builders.js';
-export { BatchStatisticsNormalization, type BatchStatisticsNormalizationArgs } from './normalization.js';
+export { BatchStatisticsNormalization, type BatchStatisticsNormalizationArgs, SampleNormalization } from './normalization.js';
 export { applyModel, discriminatorOutputs, parameterCount, trainableVariables, type DiscriminatorOutputs } from './apply.js';
