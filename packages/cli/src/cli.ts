@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DATASETS, PRESETS, RECIPES } from './config.js';
+import { DATASETS, PRESETS, presetFlags, RECIPES } from './config.js';
 import { curvesCommand, evalCommand, sampleCommand, sweepCommand, trainCommand, type Console } from './commands.js';
 import { describeError, EXIT_CODES } from './errors.js';
 import { SweepFailedError, trainOptionTable } from './sweep.js';
@@ -20,7 +20,7 @@ export function program(io: Console): Command {
     .option('--label-column <name>', 'the CSV column holding labels (evaluation and supervised recipes only)')
     .option(
       '--preset <name>',
-      `${Object.keys(PRESETS).join(' or ')} (default quick: points ${PRESETS.quick.points.steps} steps of ${PRESETS.quick.points.layers} × ${PRESETS.quick.points.units} MLPs, images ${PRESETS.quick.images.steps} steps of CNNs ${PRESETS.quick.images.channels.join(',')}; paper: points ${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}, images ${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')})`,
+      `${Object.keys(PRESETS).join(' or ')} (default quick: points ${PRESETS.quick.points.steps} steps of ${PRESETS.quick.points.layers} × ${PRESETS.quick.points.units} MLPs, images ${PRESETS.quick.images.steps} steps of CNNs ${PRESETS.quick.images.channels.join(',')} with ${presetFlags(PRESETS.quick.images.flags)}; paper: points ${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}, images ${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')})`,
     )
     .option('--steps <n>', 'training steps (the preset’s by default)')
     .option('--batch-size <n>', 'batch size (default 32)')

@@ -12,7 +12,7 @@ import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, presetFlags, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { qualityCurve, readCurve, type CurvePoint } from './curves.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { curvesSvg, imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
@@ -133,7 +133,9 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   if (config.preset !== null) {
     const networks = Array.isArray(config.recipeOptions.channels) ? `CNNs ${config.recipeOptions.channels.join(',')}` : `MLPs ${String(config.recipeOptions.layers)} × ${String(config.recipeOptions.units)}`;
     const paper = Array.isArray(config.recipeOptions.channels) ? `${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')}` : `${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}`;
-    io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, ${networks}${config.preset === 'quick' ? ` (the paper preset is ${paper}: --preset paper)` : ''}`);
+    const images = Array.isArray(config.recipeOptions.channels);
+    const own = images ? presetFlags(PRESETS[config.preset].images.flags) : '';
+    io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, ${networks}${own === '' ? '' : `, with ${own} where not given`}${config.preset === 'quick' ? ` (the paper preset is ${paper}: --preset paper)` : ''}`);
   }
   if (config.recipe === 'vcagan') io.out(`  ${vcaganVariantLine(config)}`);
   if (config.weights !== undefined) io.out(`  term weights overridden (an ablation): ${Object.entries(config.weights).flatMap(([phase, terms]) => Object.entries(terms).map(([term, weight]) => `${phase}.${term} = ${weight}`)).join(', ')}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, threadsFlag, trainConfig } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, PRESETS, presetFlags, threadsFlag, trainConfig } from './config.js';
 
 const resolvePath = (path: string): string => `/abs/${path}`;
 
@@ -8,7 +8,7 @@ describe('trainConfig presets', () => {
     const points = trainConfig({}, resolvePath);
     expect([points.steps, points.recipeOptions.units, points.recipeOptions.layers, points.recipeOptions.channels]).toEqual([10_000, 128, 4, undefined]);
     const mnist = trainConfig({ dataset: 'mnist' }, resolvePath);
-    expect([mnist.steps, mnist.recipeOptions.channels, mnist.recipeOptions.units, mnist.recipeOptions.layers]).toEqual([15_000, [16, 32], undefined, undefined]);
+    expect([mnist.steps, mnist.recipeOptions.channels, mnist.recipeOptions.units, mnist.recipeOptions.layers]).toEqual([6_000, [16, 32], undefined, undefined]);
     const paper = trainConfig({ dataset: 'mnist', preset: 'paper' }, resolvePath);
     expect([paper.steps, paper.recipeOptions.channels, paper.batchSize]).toEqual([200_000, [64, 128], 32]);
     const paperPoints = trainConfig({ preset: 'paper' }, resolvePath);
@@ -17,6 +17,34 @@ describe('trainConfig presets', () => {
     expect([folder.data, folder.steps, folder.recipeOptions.channels]).toEqual(['/abs/digits', PRESETS.quick.images.steps, [16, 32]]);
     const file = trainConfig({ data: 'points.csv' }, resolvePath, { imageFolder: false });
     expect([file.steps, file.recipeOptions.units]).toEqual([PRESETS.quick.points.steps, 128]);
+  });
+
+  it('the quick image preset is a set of default flags: InfoGAN’s MNIST networks with normalization; a flag given wins; the paper preset and points have none', () => {
+    const quick = trainConfig({ dataset: 'mnist' }, resolvePath);
+    expect(quick.recipeOptions).toEqual({
+      channels: [16, 32],
+      initialization: 'dcgan',
+      generatorHidden: [1024],
+      discriminatorHidden: [1024],
+      generatorActivation: 'relu',
+      generatorNormalization: 'batch',
+      discriminatorNormalization: 'layer',
+    });
+    expect([quick.learningRate, quick.generatorLearningRate, quick.beta1, quick.beta2]).toEqual([2e-4, 1e-3, 0.5, 0.99]);
+    expect(trainConfig({ data: 'digits' }, resolvePath, { imageFolder: true }).recipeOptions).toEqual(quick.recipeOptions);
+    const given = trainConfig({ dataset: 'mnist', preset: 'quick', discriminatorNormalization: 'none', discriminatorHidden: '', learningRate: '1e-3', beta1: undefined }, resolvePath);
+    expect([given.recipeOptions.discriminatorNormalization, given.recipeOptions.discriminatorHidden, given.recipeOptions.generatorHidden, given.learningRate, given.beta1]).toEqual(['none', [], [1024], 1e-3, 0.5]);
+    const paper = trainConfig({ dataset: 'mnist', preset: 'paper' }, resolvePath);
+    expect(paper.recipeOptions).toEqual({ channels: [64, 128] });
+    expect([paper.learningRate, paper.generatorLearningRate, paper.beta1]).toEqual([1e-3, undefined, 0]);
+    const points = trainConfig({}, resolvePath);
+    expect(points.recipeOptions).toEqual({ units: 128, layers: 4 });
+    expect([points.learningRate, points.generatorLearningRate, points.beta1]).toEqual([1e-3, undefined, 0]);
+    expect(() => trainConfig({ dataset: 'mnist', generatorNormalization: 'layer' }, resolvePath)).toThrow(new FlagError('--generator-normalization must be one of none, batch, got "layer".'));
+    expect(presetFlags(PRESETS.quick.images.flags)).toBe(
+      '--initialization dcgan --generator-hidden 1024 --discriminator-hidden 1024 --generator-activation relu --generator-normalization batch --discriminator-normalization layer --learning-rate 2e-4 --generator-learning-rate 1e-3 --beta1 0.5',
+    );
+    expect(presetFlags(PRESETS.paper.images.flags)).toBe('');
   });
 
   it('takes --channels and --steps over the preset’s', () => {
@@ -55,8 +83,8 @@ describe('trainConfig presets', () => {
     expect([config.learningRate, config.generatorLearningRate, config.beta1, config.beta2, config.curveEvery]).toEqual([2e-4, 1e-3, 0.5, 0.99, 250]);
     expect(trainConfig({ dataset: 'mnist', discriminatorHidden: '' }, resolvePath).recipeOptions.discriminatorHidden).toEqual([]);
     for (const kind of ['none', 'batch', 'layer']) expect(trainConfig({ dataset: 'mnist', discriminatorNormalization: kind }, resolvePath).recipeOptions.discriminatorNormalization).toBe(kind);
-    expect(trainConfig({ dataset: 'mnist' }, resolvePath).recipeOptions.discriminatorNormalization).toBeUndefined();
-    const plain = trainConfig({ dataset: 'mnist', steps: '300' }, resolvePath);
+    expect(trainConfig({ dataset: 'mnist', preset: 'paper' }, resolvePath).recipeOptions.discriminatorNormalization).toBeUndefined();
+    const plain = trainConfig({ dataset: 'mnist', preset: 'paper', steps: '300' }, resolvePath);
     expect([plain.generatorLearningRate, plain.beta1, plain.curveEvery, plain.recipeOptions.initialization]).toEqual([undefined, 0, 300, undefined]);
     expect(trainConfig({}, resolvePath).curveEvery).toBeUndefined();
     expect(trainConfig({ initialization: 'dcgan' }, resolvePath).recipeOptions.initialization).toBe('dcgan');

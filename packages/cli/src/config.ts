@@ -20,18 +20,44 @@ export const DATASETS = ['gaussian-mixture', 'mnist'] as const;
 export type DatasetName = (typeof DATASETS)[number];
 
 /**
- * Named settings, one for points (MLPs) and one for images (CNNs). `paper`: Section 4 as
- * written (points: 4 × 512 MLPs, 50 epochs × 1,000 steps; MNIST: 200 epochs × 1,000 steps,
- * Gantry's default CNNs), batch 32. `quick`: sized for a 2-core machine without a GPU. For
- * points, the main job's preset: training, evaluation and pictures within 5 minutes (4 × 128
- * MLPs, 10,000 steps). For images, a run within an hour on wasm: CNNs of 16 and 32 filters
- * instead of 64 and 128 (about 6× fewer FLOPs per step) and 15,000 steps instead of
- * 200,000. Everything else is the paper's in both.
+ * Named settings, one for points (MLPs) and one for images (CNNs). A preset is a set of
+ * default flags: a flag given on the command line takes precedence over the preset's, and
+ * the preset's go through the same checks as the user's.
+ *
+ * `paper`: Section 4 as written (points: 4 × 512 MLPs, 50 epochs × 1,000 steps; MNIST: 200
+ * epochs × 1,000 steps of Gantry's default CNNs, 64 and 128 filters), batch 32.
+ *
+ * `quick`: sized for a 2-core machine without a GPU. For points, the main job's preset:
+ * training, evaluation and pictures within 5 minutes (4 × 128 MLPs, 10,000 steps). For
+ * images, the setup that learned digits fastest per CPU-minute here (docs/results/mnist.md,
+ * fifteenth session): 6,000 steps of CNNs with 16 and 32 filters, InfoGAN's MNIST networks
+ * otherwise (Chen et al. 2016, Appendix C.1: a fully connected layer of 1,024 units in G and
+ * in D, ReLU in G, N(0, 0.02²) initialisation, Adam 2e-4 for D and 1e-3 for G with β1 0.5),
+ * batch statistics in G and per-sample layer normalization in D. `--preset paper --steps
+ * 15000 --channels 16,32` is the old image `quick` preset (before the fifteenth session).
  */
 export const PRESETS = {
-  paper: { batchSize: 32, points: { steps: 50_000, units: 512, layers: 4 }, images: { steps: 200_000, channels: [64, 128] } },
-  quick: { batchSize: 32, points: { steps: 10_000, units: 128, layers: 4 }, images: { steps: 15_000, channels: [16, 32] } },
-} as const;
+  paper: { batchSize: 32, points: { steps: 50_000, units: 512, layers: 4 }, images: { steps: 200_000, channels: [64, 128], flags: {} } },
+  quick: {
+    batchSize: 32,
+    points: { steps: 10_000, units: 128, layers: 4 },
+    images: {
+      steps: 6_000,
+      channels: [16, 32],
+      flags: {
+        initialization: 'dcgan',
+        generatorHidden: '1024',
+        discriminatorHidden: '1024',
+        generatorActivation: 'relu',
+        generatorNormalization: 'batch',
+        discriminatorNormalization: 'layer',
+        learningRate: '2e-4',
+        generatorLearningRate: '1e-3',
+        beta1: '0.5',
+      },
+    },
+  },
+} as const satisfies Record<string, { batchSize: number; points: object; images: { steps: number; channels: readonly number[]; flags: Readonly<TrainFlags> } }>;
 export type PresetName = keyof typeof PRESETS;
 
 /** Everything that defines a run; saved as `config.json` and read back by `--resume`, `eval` and `sample`. */
@@ -190,6 +216,18 @@ function termWeights(text: string): Record<string, Record<string, number>> {
   return weights;
 }
 
+/** A preset's flags as a command line says them: `--initialization dcgan --generator-hidden 1024 …`. */
+export function presetFlags(flags: Readonly<TrainFlags>): string {
+  return Object.entries(flags)
+    .map(([key, value]) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} ${String(value)}`)
+    .join(' ');
+}
+
+/** The flags that were given (commander leaves absent ones undefined), so that a preset's defaults fill only those. */
+function definedFlags(flags: TrainFlags): TrainFlags {
+  return Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) as TrainFlags;
+}
+
 /** `--curve-every`: MNIST runs have a quality curve by default (every 1,000 steps); other data has no reference classifier to draw one. */
 function curveEvery(value: string | undefined, dataset: DatasetName | null, steps: number): { curveEvery?: number } {
   if (dataset !== 'mnist') {
@@ -213,6 +251,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   const preset = flags.preset === undefined ? null : oneOf('preset', flags.preset, Object.keys(PRESETS) as PresetName[]);
   const images = dataset === 'mnist' || (dataset === null && loaded.imageFolder === true);
   const base = PRESETS[preset ?? 'quick'];
+  if (images) flags = { ...base.images.flags, ...definedFlags(flags) };
   const backend = oneOf('backend', flags.backend ?? 'auto', ['auto', ...BACKEND_NAMES]);
   const recipeOptions: Record<string, number | string | boolean | readonly number[]> = {};
   const optional = (flag: string, key: string, value: string | undefined, range: Parameters<typeof number>[3]): void => {
