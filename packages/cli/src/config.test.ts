@@ -32,7 +32,7 @@ describe('trainConfig presets', () => {
     });
     expect([quick.learningRate, quick.generatorLearningRate, quick.beta1, quick.beta2]).toEqual([2e-4, 1e-3, 0.5, 0.99]);
     expect(trainConfig({ data: 'digits' }, resolvePath, { imageFolder: true }).recipeOptions).toEqual(quick.recipeOptions);
-    const given = trainConfig({ dataset: 'mnist', preset: 'quick', discriminatorNormalization: 'none', discriminatorHidden: '', learningRate: '1e-3', beta1: undefined }, resolvePath);
+    const given = trainConfig({ dataset: 'mnist', preset: 'quick', discriminatorNormalization: 'none', discriminatorHidden: '', learningRate: '1e-3' }, resolvePath);
     expect([given.recipeOptions.discriminatorNormalization, given.recipeOptions.discriminatorHidden, given.recipeOptions.generatorHidden, given.learningRate, given.beta1]).toEqual(['none', [], [1024], 1e-3, 0.5]);
     const paper = trainConfig({ dataset: 'mnist', preset: 'paper' }, resolvePath);
     expect(paper.recipeOptions).toEqual({ channels: [64, 128] });
