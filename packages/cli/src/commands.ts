@@ -12,7 +12,7 @@ import { trainableVariables } from '@gantry/models';
 import type { JsonValue } from '@gantry/priors';
 import { every, train, TrainingInterruptedError, type Callback, type Trainer } from '@gantry/trainer';
 import { checkpoints, loadLatestCheckpoint, metricsLog, progressBar, saveCheckpoint, stepRate, type LoadedCheckpoint } from '@gantry/trainer/node';
-import { checkConfig, CorruptRunError, FlagError, PRESETS, presetFlags, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
+import { checkConfig, CorruptRunError, FlagError, flagName, PRESETS, presetFlags, RunInterruptedError, threadsFlag, trainConfig, type RunConfig, type TrainFlags } from './config.js';
 import { qualityCurve, readCurve, type CurvePoint } from './curves.js';
 import { describeSummary, evaluateRun, type ImageSummary, type RunSummary } from './evaluate.js';
 import { curvesSvg, imageGridPng, labelledGridSvg, priorHistorySvg, scatterSvg, svgToPng } from './pictures.js';
@@ -104,7 +104,7 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
     if (flags.out === undefined) throw new FlagError('--resume needs --out, the run folder to continue.');
     run = resolve(io.cwd, flags.out);
     const given = Object.entries(flags).filter(([key, value]) => value !== undefined && !['out', 'resume', 'steps', 'force', 'plan', 'threads'].includes(key));
-    if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps, --threads and --no-plan may change (got --${given.map(([key]) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)).join(', --')}).`);
+    if (given.length > 0) throw new FlagError(`--resume continues the run as its config.json says; only --steps, --threads and --no-plan may change (got --${given.map(([key]) => flagName(key)).join(', --')}).`);
     const saved = await readConfig(run);
     config = flags.steps === undefined ? saved : { ...saved, steps: trainConfig({ ...flags, recipe: saved.recipe, steps: flags.steps }, (p) => p).steps };
     // Only whether it is there: the checkpoint is read once the backend is selected.
@@ -131,9 +131,10 @@ export async function trainCommand(flags: TrainCommandFlags, io: Console): Promi
   const threadsNote = selection.threads !== null && selection.threads > 1 ? `, ${selection.threads} threads` : '';
   io.out(`gantry train: ${config.recipe} on ${config.dataset ?? config.data}, backend ${selection.backend}${threadsNote} (${selection.reason})`);
   if (config.preset !== null) {
-    const networks = Array.isArray(config.recipeOptions.channels) ? `CNNs ${config.recipeOptions.channels.join(',')}` : `MLPs ${String(config.recipeOptions.layers)} × ${String(config.recipeOptions.units)}`;
-    const paper = Array.isArray(config.recipeOptions.channels) ? `${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')}` : `${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}`;
-    const images = Array.isArray(config.recipeOptions.channels);
+    const channels = config.recipeOptions.channels;
+    const images = Array.isArray(channels);
+    const networks = images ? `CNNs ${channels.join(',')}` : `MLPs ${String(config.recipeOptions.layers)} × ${String(config.recipeOptions.units)}`;
+    const paper = images ? `${PRESETS.paper.images.steps} steps of CNNs ${PRESETS.paper.images.channels.join(',')}` : `${PRESETS.paper.points.steps} steps of ${PRESETS.paper.points.layers} × ${PRESETS.paper.points.units}`;
     const own = images ? presetFlags(PRESETS[config.preset].images.flags) : '';
     io.out(`  preset ${config.preset}: ${config.steps} steps, batch ${config.batchSize}, ${networks}${own === '' ? '' : `, with ${own} where not given`}${config.preset === 'quick' ? ` (the paper preset is ${paper}: --preset paper)` : ''}`);
   }

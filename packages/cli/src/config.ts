@@ -216,10 +216,15 @@ function termWeights(text: string): Record<string, Record<string, number>> {
   return weights;
 }
 
+/** A flag's command-line name from its key in {@link TrainFlags}: `generatorHidden` → `generator-hidden`. */
+export function flagName(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
 /** A preset's flags as a command line says them: `--initialization dcgan --generator-hidden 1024 …`. */
 export function presetFlags(flags: Readonly<TrainFlags>): string {
   return Object.entries(flags)
-    .map(([key, value]) => `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)} ${String(value)}`)
+    .map(([key, value]) => `--${flagName(key)} ${String(value)}`)
     .join(' ');
 }
 
