@@ -31,6 +31,7 @@ export function program(io: Console): Command {
     .option('--lambda-r1 <x>', 'λ_r1 (default 1)')
     .option('--lambda-r2 <x>', 'weight of R2 on generated data, E‖∇D(G(z,c))·c‖² (the author’s CGPGAN code; default 0)')
     .option('--lambda-creg-fake <x>', 'weight of the classifier penalty on generated data, E‖∇(1 − Q(x′)·c)²‖² (CGPGAN code; default 0)')
+    .option('--penalty-interval <k>', 'VCAGAN: lazy regularization (StyleGAN2): R1 and the classifier penalties every k-th step, weighed ×k (default 1, the paper)')
     .option('--warmup-steps <n>', 'VCAGAN: keep P(C) frozen for the first n steps (CGPGAN code; default 0, the paper)')
     .option('--recentre', 'VCAGAN: during the warm-up, take virtual labels from batch-re-centred Q(x) (CGPGAN code)')
     .option('--recentre-anneal-steps <n>', 'VCAGAN with --recentre: fade the re-centring out over n steps after the warm-up instead of at once (Gantry; default 0)')

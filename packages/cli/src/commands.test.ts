@@ -14,6 +14,8 @@ import { imageGridPng } from './pictures.js';
 
 describe('vcaganVariantLine', () => {
   it("names the paper's text, or every option beyond it", () => {
+    expect(vcaganVariantLine({ recipeOptions: { penaltyInterval: 1 }, generatorEma: null })).toBe("VCAGAN as the paper's text (Algorithm 1)");
+    expect(vcaganVariantLine({ recipeOptions: { penaltyInterval: 4 }, generatorEma: null })).toMatch(/^VCAGAN with lazy penalties \(every 4 steps, weighed ×4\): not the paper's text/);
     expect(vcaganVariantLine({ recipeOptions: { lambdaCreg: 0.1, units: 128 }, generatorEma: null })).toBe("VCAGAN as the paper's text (Algorithm 1)");
     expect(
       vcaganVariantLine({ recipeOptions: { lambdaCreg: 0.1, warmupSteps: 2000, recentre: true, recentreAnnealSteps: 2000, categories: 16 }, generatorEma: 0.999 }),

@@ -34,6 +34,7 @@ export function vcaganVariantLine(config: Pick<RunConfig, 'recipeOptions' | 'gen
   const options = config.recipeOptions;
   const departures = [
     typeof options.warmupSteps === 'number' && options.warmupSteps > 0 ? `a ${options.warmupSteps.toLocaleString('en-US')}-step prior warm-up${options.recentre === true ? ' with re-centred virtual labels' : ''}${typeof options.recentreAnnealSteps === 'number' && options.recentreAnnealSteps > 0 ? ` faded out over ${options.recentreAnnealSteps.toLocaleString('en-US')} steps (Gantry's)` : ''}` : '',
+    typeof options.penaltyInterval === 'number' && options.penaltyInterval > 1 ? `lazy penalties (every ${options.penaltyInterval} steps, weighed ×${options.penaltyInterval})` : '',
     typeof options.lambdaR2 === 'number' && options.lambdaR2 > 0 ? `R2 on generated data (${options.lambdaR2})` : '',
     typeof options.lambdaCregFake === 'number' && options.lambdaCregFake > 0 ? `the classifier penalty on generated data (${options.lambdaCregFake})` : '',
     options.classifier === 'separate' ? 'a separate classifier' : '',

@@ -3,6 +3,18 @@ import { checkConfig, CorruptRunError, FlagError, PRESETS, presetFlags, threadsF
 
 const resolvePath = (path: string): string => `/abs/${path}`;
 
+describe('trainConfig recipe options', () => {
+  it('gives --penalty-interval to VCAGAN and refuses an option the recipe does not have (its build would ignore it)', () => {
+    expect(trainConfig({ penaltyInterval: '4' }, resolvePath).recipeOptions.penaltyInterval).toBe(4);
+    expect(trainConfig({}, resolvePath).recipeOptions.penaltyInterval).toBeUndefined();
+    expect(() => trainConfig({ penaltyInterval: '0' }, resolvePath)).toThrow(/--penalty-interval.*got "?0/);
+    expect(() => trainConfig({ recipe: 'infogan', warmupSteps: '5' }, resolvePath)).toThrow(new FlagError('--warmup-steps is not an option of --recipe infogan, which would ignore it.'));
+    expect(() => trainConfig({ recipe: 'acgan', penaltyInterval: '2' }, resolvePath)).toThrow(new FlagError('--penalty-interval is not an option of --recipe acgan, which would ignore it.'));
+    expect(() => trainConfig({ probabilities: '0.5,0.5' }, resolvePath)).toThrow(new FlagError('--probabilities is not an option of --recipe vcagan, which would ignore it.'));
+    expect(trainConfig({ recipe: 'infogan', probabilities: '0.5,0.5' }, resolvePath).recipeOptions.probabilities).toEqual([0.5, 0.5]);
+  });
+});
+
 describe('trainConfig presets', () => {
   it('sizes MLPs for points and CNNs for images, from the preset of the data’s kind', () => {
     const points = trainConfig({}, resolvePath);

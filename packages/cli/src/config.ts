@@ -118,6 +118,7 @@ export interface TrainFlags {
   readonly lambdaCls?: string;
   readonly lambdaR1?: string;
   readonly lambdaR2?: string;
+  readonly penaltyInterval?: string;
   readonly lambdaCregFake?: string;
   readonly warmupSteps?: string;
   readonly recentre?: boolean;
@@ -267,6 +268,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
   optional('lambda-r1', 'lambdaR1', flags.lambdaR1, { min: 0 });
   optional('lambda-r2', 'lambdaR2', flags.lambdaR2, { min: 0 });
   optional('lambda-creg-fake', 'lambdaCregFake', flags.lambdaCregFake, { min: 0 });
+  optional('penalty-interval', 'penaltyInterval', flags.penaltyInterval, { min: 1, integer: true });
   optional('warmup-steps', 'warmupSteps', flags.warmupSteps, { min: 0, integer: true });
   if (flags.recentre === true) {
     if (recipeOptions.warmupSteps === undefined || recipeOptions.warmupSteps === 0) throw new FlagError('--recentre re-centres the virtual labels during the prior warm-up: give --warmup-steps too.');
@@ -314,6 +316,10 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     recipeOptions.units = number('units', flags.units, base.points.units, { min: 1, integer: true });
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });
   }
+  // An option the recipe does not have would be ignored by its build: refused instead.
+  const own = RECIPES[recipe]?.defaults ?? {};
+  const foreign = Object.keys(recipeOptions).find((key) => !(key in own));
+  if (foreign !== undefined) throw new FlagError(`--${flagName(foreign)} is not an option of --recipe ${recipe}, which would ignore it.`);
   const steps = number('steps', flags.steps, images ? base.images.steps : base.points.steps, { min: 1, integer: true });
   const weights = flags.weights === undefined ? undefined : termWeights(flags.weights);
   const generatorEma = flags.generatorEma === undefined ? null : number('generator-ema', flags.generatorEma, 0, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });

@@ -12,6 +12,6 @@ export { datasetSource, mixtureSource, type DataBatch, type DataSource } from '.
 export { weightsEma, type WeightsEma } from './ema.js';
 export { NonFiniteLossError } from './errors.js';
 export { every, train, TrainingInterruptedError, type Callback } from './loop.js';
-export { observedRows, stepIndependent, type DataDescription, type ObservedValue, type Phase, type Recipe, type RecipeSetup, type StepBatch, type Term, type TermContext } from './recipe.js';
+export { dueTerms, observedRows, stepIndependent, type DataDescription, type ObservedValue, type Phase, type Recipe, type RecipeSetup, type StepBatch, type Term, type TermContext } from './recipe.js';
 export { recordPlan, type KernelPlan, type PlanRecording } from './plan.js';
 export { createTrainer, type GeneratedSamples, type StepReport, type Trainer, type TrainerOptions, type TrainerSnapshot } from './trainer.js';

@@ -50,6 +50,14 @@ export interface Phase {
   /** A weight per term; a weight of 0 skips the term entirely. */
   readonly weights: Readonly<Record<string, number>>;
   /**
+   * Lazy terms (the lazy regularization of StyleGAN2, Karras et al. 2020, Section 4): a term
+   * with interval k is computed only at the steps that are multiples of k, with its weight ×k
+   * there, so that its weight per step stays its weight on average. A term not named has
+   * interval 1 (every step). Costly penalties (R1, Eq. 6) are what it is for: their double
+   * backward is most of an image step. See {@link dueTerms}.
+   */
+  readonly intervals?: Readonly<Record<string, number>>;
+  /**
    * Values to carry out of the phase for {@link RecipeSetup.updatePrior}, e.g. Q(x_real).
    * The trainer reads them back with the step's term values, in the step's one device read.
    */
@@ -63,6 +71,26 @@ export interface Phase {
    * {@link TermContext.step} declares {@link stepIndependent}.
    */
   readonly planKey?: (step: number) => string | null;
+}
+
+/**
+ * The terms a phase computes at a step (from 1) and the weight each gets there: the terms of
+ * nonzero weight whose interval ({@link Phase.intervals}, default 1) divides the step, each
+ * weighed weight × interval.
+ *
+ * @example
+ * ```ts
+ * dueTerms({ adversarial: 1, r1: 10 }, { r1: 4 }, 8); // { adversarial: 1, r1: 40 }
+ * dueTerms({ adversarial: 1, r1: 10 }, { r1: 4 }, 9); // { adversarial: 1 }
+ * ```
+ */
+export function dueTerms(weights: Readonly<Record<string, number>>, intervals: Readonly<Record<string, number>> | undefined, step: number): Record<string, number> {
+  const due: Record<string, number> = {};
+  for (const [name, weight] of Object.entries(weights)) {
+    const interval = intervals?.[name] ?? 1;
+    if (weight !== 0 && step % interval === 0) due[name] = weight * interval;
+  }
+  return due;
 }
 
 /** The {@link Phase.planKey} of a phase whose computation does not depend on the step. */

@@ -5,7 +5,7 @@ import { gaussianMixture, PAPER_GAUSSIAN_MIXTURE } from '@gantry/datasets';
 import { trainableVariables } from '@gantry/models';
 import { categoricalPrior, type CategoricalUpdateRule } from '@gantry/priors';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrainer, mixtureSource, type DataSource, type Phase, type RecipeSetup, type Trainer, type TrainerOptions } from './index.js';
+import { createTrainer, dueTerms, mixtureSource, type DataSource, type Phase, type RecipeSetup, type Trainer, type TrainerOptions } from './index.js';
 import { sameBits } from './trainer.js';
 import { tinyRecipe } from './test-support/tiny-recipe.js';
 
@@ -123,6 +123,61 @@ describe('createTrainer options', () => {
     expect(trainer.plans().discriminator).toBe('engine: the function reads tensor values while it runs (turn value checks off with setValueChecks(false))');
     expect(trainer.step).toBe(3);
     dispose(trainer);
+  });
+
+  it('dueTerms: a term with interval k is due at the multiples of k, weighed ×k; weight 0 is never due', () => {
+    expect(dueTerms({ adversarial: 1, r1: 10, creg: 0 }, { r1: 4, creg: 4 }, 8)).toEqual({ adversarial: 1, r1: 40 });
+    expect(dueTerms({ adversarial: 1, r1: 10 }, { r1: 4 }, 9)).toEqual({ adversarial: 1 });
+    expect(dueTerms({ adversarial: 1, r1: 10 }, { r1: 4 }, 4)).toEqual({ adversarial: 1, r1: 40 });
+    expect(dueTerms({ adversarial: 2 }, undefined, 3)).toEqual({ adversarial: 2 });
+  });
+
+  it('a lazy term (Phase.intervals) is the same update as its weight ×k at the multiples of k and 0 between, with or without plans', () => {
+    setValueChecks(false);
+    try {
+      const lazy = (setup: RecipeSetup): RecipeSetup => ({ ...setup, phases: setup.phases.map((phase) => (phase.name === 'discriminator' ? { ...phase, intervals: { r1: 2, creg: 2 }, planKey: () => 'fixed' } : phase)) });
+      const byHand = make(tinyRecipe(12));
+      const weights = byHand.weights.discriminator as Record<string, number>;
+      const lazyTrainer = make(lazy(tinyRecipe(12)));
+      const planned = make(lazy(tinyRecipe(12)), { plan: true });
+      for (let step = 1; step <= 6; step++) {
+        weights.r1 = step % 2 === 0 ? 2 : 0;
+        weights.creg = step % 2 === 0 ? 1 : 0;
+        const expected = byHand.trainStep();
+        const before = tf.memory().numTensors;
+        const report = lazyTrainer.trainStep();
+        if (step > 2) expect(tf.memory().numTensors).toBe(before);
+        planned.trainStep();
+        expect(Object.keys(report.losses).sort()).toEqual(Object.keys(expected.losses).sort());
+        expect(Object.keys(report.losses).includes('discriminator.r1')).toBe(step % 2 === 0);
+        for (const [name, value] of Object.entries(expected.losses)) expect(report.losses[name]).toBe(value);
+      }
+      expect(planned.plans().discriminator).toMatch(/^replayed/);
+      for (const network of ['discriminator', 'generator']) {
+        const reference = weightsOf(byHand, network);
+        expect(largestChange(reference, weightsOf(lazyTrainer, network))).toBe(0);
+        expect(largestChange(reference, weightsOf(planned, network))).toBe(0);
+      }
+      for (const trainer of [byHand, lazyTrainer, planned]) dispose(trainer);
+    } finally {
+      setValueChecks(true);
+    }
+  });
+
+  it('refuses an interval that is not a positive integer or names no term of its phase', () => {
+    const withIntervals = (intervals: Record<string, number>): RecipeSetup => {
+      const setup = tinyRecipe(13);
+      return { ...setup, phases: setup.phases.map((phase) => (phase.name === 'discriminator' ? { ...phase, intervals } : phase)) };
+    };
+    for (const [intervals, pattern] of [
+      [{ r1: 0 }, /phase discriminator\.intervals\.r1.*got 0/],
+      [{ r1: 2.5 }, /phase discriminator\.intervals\.r1.*integer.*got 2\.5/],
+      [{ r2: 4 }, /phase discriminator\.intervals\.r2.*a term of phase discriminator \(adversarial, cls, creg, r1\).*an unknown term/],
+    ] as const) {
+      const setup = withIntervals(intervals);
+      expect(invalidArgumentMessage(() => make(setup))).toMatch(pattern);
+      for (const model of Object.values(setup.networks)) model.dispose();
+    }
   });
 
   it('a phase whose terms all weigh 0 computes nothing and leaves its network alone', () => {

@@ -8,7 +8,7 @@ import type { DataSource } from './data.js';
 import { weightsEma, type WeightsEma } from './ema.js';
 import { NonFiniteLossError } from './errors.js';
 import { recordPlan, type KernelPlan } from './plan.js';
-import type { ObservedValue, Phase, RecipeSetup, StepBatch, TermContext } from './recipe.js';
+import { dueTerms, type ObservedValue, type Phase, type RecipeSetup, type StepBatch, type TermContext } from './recipe.js';
 
 /** A phase's unweighted term values, kept on the device until the step's one read. */
 interface PhaseValues {
@@ -159,6 +159,9 @@ interface Layout {
   observed: string[];
 }
 
+/** How many keys' plans a computation keeps (a lazy term needs two: steps with and without it). */
+const PLANS_PER_COMPUTATION = 4;
+
 interface RecordedComputation {
   readonly key: string;
   readonly plan: KernelPlan;
@@ -200,6 +203,12 @@ export function createTrainer(options: TrainerOptions): Trainer {
   if (setup.phases.length === 0) throw new InvalidArgumentError(caller, 'options.setup.phases', 'at least one phase', 'none');
   if (!(setup.generator in setup.networks)) throw new InvalidArgumentError(caller, 'options.setup.generator', `a key of setup.networks (${Object.keys(setup.networks).join(', ')})`, JSON.stringify(setup.generator));
   const weights = effectiveWeights(setup, options.weights);
+  for (const phase of setup.phases) {
+    for (const [term, interval] of Object.entries(phase.intervals ?? {})) {
+      if (!(term in phase.terms)) throw new InvalidArgumentError(caller, `phase ${phase.name}.intervals.${term}`, `a term of phase ${phase.name} (${Object.keys(phase.terms).join(', ')})`, 'an unknown term');
+      expectNumber(caller, `phase ${phase.name}.intervals.${term}`, interval, { min: 1, integer: true });
+    }
+  }
   let random: Random = createRandom(seed);
   let prior = setup.categorical;
   let step = 0;
@@ -228,25 +237,30 @@ export function createTrainer(options: TrainerOptions): Trainer {
     return { real: real.x, realLabels, z, c, generatorInput: generatorInput(z, c, { labelEncoding: setup.labelEncoding ?? 'one-hot' }) };
   }
 
-  // Kernel plans (options.plan): per phase and per phase's Adam step, the plan recorded at
-  // the last change of its key, whether one real computation has confirmed it, and why a
-  // plan was refused.
+  // Kernel plans (options.plan): per phase and per phase's Adam step, the plans recorded for
+  // its most recent keys (a lazy term alternates two keys: each keeps its plan), whether one
+  // real computation has confirmed each, and why a computation's plans were refused.
   const planning = options.plan === true;
-  const plans = new Map<string, RecordedComputation>();
+  const plans = new Map<string, Map<string, RecordedComputation>>();
   const refusals = new Map<string, string>();
   const networkVariables = Object.values(setup.networks).flatMap((model) => model.weights.map((weight) => weight.read() as tf.Variable));
 
   /**
-   * Runs a computation of the step: through the engine, or from its recorded plan when
-   * planning, the key matches and one real computation has confirmed the plan bit for bit.
+   * Runs a computation of the step: through the engine, or from a recorded plan when
+   * planning, a plan for the key exists and one real computation has confirmed it bit for bit.
    * `layout` receives how the outputs are laid out, from the computation or the recording.
    */
   function computeOrReplay(name: string, key: string | null, compute: (inputs: readonly tf.Tensor[]) => tf.Tensor[], inputs: readonly tf.Tensor[], variables: readonly tf.Variable[], layout: Layout): tf.Tensor[] {
     if (!planning || key === null || refusals.has(name)) return compute(inputs);
     // A plan calls one backend's kernels: another backend records its own.
     key = `${tf.getBackend()}|${key}`;
-    const entry = plans.get(name);
-    if (entry !== undefined && entry.key === key) {
+    let recorded = plans.get(name);
+    if (recorded === undefined) plans.set(name, (recorded = new Map()));
+    const entry = recorded.get(key);
+    if (entry !== undefined) {
+      // The most recently used key last: the order of eviction, and what plans() reports.
+      recorded.delete(key);
+      recorded.set(key, entry);
       if (entry.checked) {
         Object.assign(layout, entry.layout);
         return entry.plan.run(inputs);
@@ -257,20 +271,27 @@ export function createTrainer(options: TrainerOptions): Trainer {
       tf.dispose(replayed);
       if (same) entry.checked = true;
       else {
-        entry.plan.dispose();
+        for (const refused of recorded.values()) refused.plan.dispose();
         plans.delete(name);
         refusals.set(name, `at step ${step + 1} its replay differed from the real computation`);
       }
       return real;
     }
-    if (entry !== undefined) {
-      entry.plan.dispose();
-      plans.delete(name);
-    }
     const recording = recordPlan(compute, inputs, variables);
     // Stryker disable next-line StringLiteral: equivalent: recordPlan gives a reason whenever it gives no plan
-    if (recording.plan === null) refusals.set(name, recording.refused ?? 'refused');
-    else plans.set(name, { key, plan: recording.plan, layout: { gradients: [...layout.gradients], observed: [...layout.observed] }, checked: false });
+    if (recording.plan === null) {
+      for (const dropped of recorded.values()) dropped.plan.dispose();
+      plans.delete(name);
+      refusals.set(name, recording.refused ?? 'refused');
+    } else {
+      recorded.set(key, { key, plan: recording.plan, layout: { gradients: [...layout.gradients], observed: [...layout.observed] }, checked: false });
+      // Plans of keys not used for a while (weights changed during a run) are freed.
+      for (const [stale, old] of recorded) {
+        if (recorded.size <= PLANS_PER_COMPUTATION) break;
+        old.plan.dispose();
+        recorded.delete(stale);
+      }
+    }
     return recording.outputs;
   }
 
@@ -283,8 +304,9 @@ export function createTrainer(options: TrainerOptions): Trainer {
   }
 
   function runPhaseInScope(phase: Phase, batch: StepBatch, observed: Record<string, tf.Tensor>, results: PhaseValues[], stepNumber: number): void {
-    const phaseWeights = weights[phase.name] as Record<string, number>;
-    const active = Object.keys(phase.terms).filter((name) => phaseWeights[name] !== 0);
+    // This step's terms and their weights (lazy terms: Phase.intervals).
+    const phaseWeights = dueTerms(weights[phase.name] as Record<string, number>, phase.intervals, stepNumber);
+    const active = Object.keys(phase.terms).filter((name) => phaseWeights[name] !== undefined);
     const optimizer = optimizers[phase.network] as NetworkOptimizer;
     // Stryker disable next-line ObjectLiteral,ArrayDeclaration: equivalent: the computation or its plan sets both lists before they are read
     const layout: Layout = { gradients: [], observed: [] };
@@ -594,7 +616,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const status: Record<string, string> = {};
       for (const phase of setup.phases) {
         for (const name of [phase.name, `${phase.name}/adam`]) {
-          const entry = plans.get(name);
+          const entry = [...(plans.get(name)?.values() ?? [])].at(-1);
           const refusal = refusals.get(name);
           status[name] = entry !== undefined ? (entry.checked ? `replayed (${entry.plan.kernels} kernels)` : `recorded, not yet checked (${entry.plan.kernels} kernels)`) : refusal !== undefined ? `engine: ${refusal}` : 'engine';
         }
@@ -602,7 +624,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       return status;
     },
     dispose() {
-      for (const entry of plans.values()) entry.plan.dispose();
+      for (const recorded of plans.values()) for (const entry of recorded.values()) entry.plan.dispose();
       plans.clear();
       for (const optimizer of Object.values(optimizers)) disposeAdamState(optimizer.state);
       ema?.dispose();

@@ -33,6 +33,21 @@ describe('VCAGAN options, seeds and shared passes', () => {
     await useBackend('cpu');
   });
 
+  it('penaltyInterval makes the gradient penalties lazy (every k-th step, ×k) and leaves the other terms and the generator every step', () => {
+    const paper = vcagan.build(POINTS, TINY, 1);
+    expect(paper.phases.map((p) => p.intervals)).toEqual([undefined, undefined]);
+    dispose(paper);
+    const lazy = vcagan.build(POINTS, { ...TINY, penaltyInterval: 4 }, 1);
+    expect(phase(lazy, 'discriminator').intervals).toEqual({ creg: 4, cregFake: 4, r1: 4, r2: 4 });
+    expect(phase(lazy, 'generator').intervals).toBeUndefined();
+    dispose(lazy);
+    const separate = vcagan.build(POINTS, { ...TINY, classifier: 'separate', penaltyInterval: 2 }, 1);
+    expect(phase(separate, 'discriminator').intervals).toEqual({ r1: 2, r2: 2 });
+    expect(phase(separate, 'classifier').intervals).toEqual({ creg: 2, cregFake: 2 });
+    dispose(separate);
+    for (const bad of [0, 1.5]) expect(invalidArgumentMessage(() => vcagan.build(POINTS, { ...TINY, penaltyInterval: bad }, 1))).toMatch(new RegExp(`options\\.penaltyInterval.*got ${bad}`));
+  });
+
   it('names itself and the algorithm it implements', () => {
     expect(vcagan.name).toBe('vcagan');
     expect(vcagan.description).toMatch(/^VCAGAN: .*virtual labels.*\(Algorithm 1\)$/);

@@ -43,6 +43,13 @@ export interface VcaganOptions extends NetworkChoices {
    */
   readonly lambdaCregFake?: number;
   /**
+   * Lazy regularization (StyleGAN2, Karras et al. 2020, Section 4): the gradient penalties
+   * (`r1`, `creg`, `r2`, `cregFake`) are computed every k-th step only, with their weights ×k
+   * ({@link Phase.intervals}), so that their double backward, most of an image step's time,
+   * runs on one step in k. Default 1 (the paper: every step).
+   */
+  readonly penaltyInterval?: number;
+  /**
    * Prior warm-up, from the CGPGAN code (30 epochs there): P(C) stays as it started (uniform)
    * for steps 1..warmupSteps and follows the EMA after. Default 0 (the paper: no warm-up).
    */
@@ -92,6 +99,7 @@ const DEFAULTS: Required<VcaganOptions> = {
   lambdaR1: 1,
   lambdaR2: 0,
   lambdaCregFake: 0,
+  penaltyInterval: 1,
   warmupSteps: 0,
   recentre: false,
   recentreAnnealSteps: 0,
@@ -156,6 +164,7 @@ export const vcagan: Recipe<VcaganOptions> = {
     }
     if (o.classifier !== 'integrated' && o.classifier !== 'separate') throw new InvalidArgumentError(caller, 'options.classifier', "'integrated' or 'separate'", JSON.stringify(o.classifier));
     if (typeof o.recentre !== 'boolean') throw new InvalidArgumentError(caller, 'options.recentre', 'true or false', JSON.stringify(o.recentre));
+    const penaltyInterval = expectNumber(caller, 'options.penaltyInterval', o.penaltyInterval, { min: 1, integer: true });
     const warmupSteps = expectNumber(caller, 'options.warmupSteps', o.warmupSteps, { min: 0, integer: true });
     const annealSteps = expectNumber(caller, 'options.recentreAnnealSteps', o.recentreAnnealSteps, { min: 0, integer: true });
     if (annealSteps > 0 && !o.recentre) throw new InvalidArgumentError(caller, 'options.recentreAnnealSteps', '0 unless options.recentre is true (it fades the re-centring out)', String(annealSteps));
@@ -234,9 +243,12 @@ export const vcagan: Recipe<VcaganOptions> = {
       cregFake: (context) => fakeClassifierGradientPenalty({ classifier: logitsOf, fake: fake(context), labels: context.batch.c }),
     };
     const weights: Readonly<Record<string, number>> = { adversarial: 1, cls: o.lambdaCls, creg: o.lambdaCreg, r1: o.lambdaR1, r2: o.lambdaR2, cregFake: o.lambdaCregFake };
-    const pick = (names: readonly string[]): Pick<Phase, 'terms' | 'weights'> => ({
+    const penalties: readonly string[] = ['r1', 'creg', 'r2', 'cregFake'];
+    const pick = (names: readonly string[]): Pick<Phase, 'terms' | 'weights' | 'intervals'> => ({
       terms: Object.fromEntries(names.map((name) => [name, terms[name] as Term])),
       weights: Object.fromEntries(names.map((name) => [name, weights[name] as number])),
+      // Stryker disable next-line ConditionalExpression: equivalent: an interval of 1 is every step, as no interval is
+      ...(penaltyInterval === 1 ? {} : { intervals: Object.fromEntries(names.filter((name) => penalties.includes(name)).map((name) => [name, penaltyInterval])) }),
     });
     const observe = (context: TermContext): Readonly<Record<string, tf.Tensor>> => ({ realProbabilities: tf.softmax(realLogits(context)) });
     const discriminatorTerms = separate ? ['adversarial', 'r1', 'r2'] : ['adversarial', ...CLASSIFIER_TERMS, 'r1', 'r2'];
