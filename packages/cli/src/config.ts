@@ -317,7 +317,7 @@ export function trainConfig(flags: TrainFlags, resolvePath: (path: string) => st
     recipeOptions.layers = number('layers', flags.layers, base.points.layers, { min: 1, integer: true });
   }
   // An option the recipe does not have would be ignored by its build: refused instead.
-  const own = RECIPES[recipe]?.defaults ?? {};
+  const own = (RECIPES[recipe] as Recipe<Record<string, unknown>>).defaults;
   const foreign = Object.keys(recipeOptions).find((key) => !(key in own));
   if (foreign !== undefined) throw new FlagError(`--${flagName(foreign)} is not an option of --recipe ${recipe}, which would ignore it.`);
   const steps = number('steps', flags.steps, images ? base.images.steps : base.points.steps, { min: 1, integer: true });

@@ -163,7 +163,6 @@ interface Layout {
 const PLANS_PER_COMPUTATION = 4;
 
 interface RecordedComputation {
-  readonly key: string;
   readonly plan: KernelPlan;
   readonly layout: Layout;
   checked: boolean;
@@ -245,6 +244,13 @@ export function createTrainer(options: TrainerOptions): Trainer {
   const refusals = new Map<string, string>();
   const networkVariables = Object.values(setup.networks).flatMap((model) => model.weights.map((weight) => weight.read() as tf.Variable));
 
+  /** Leaves a computation on the engine for the rest of the run, freeing its plans. */
+  function refuse(name: string, reason: string): void {
+    for (const entry of plans.get(name)?.values() ?? []) entry.plan.dispose();
+    plans.delete(name);
+    refusals.set(name, reason);
+  }
+
   /**
    * Runs a computation of the step: through the engine, or from a recorded plan when
    * planning, a plan for the key exists and one real computation has confirmed it bit for bit.
@@ -270,21 +276,14 @@ export function createTrainer(options: TrainerOptions): Trainer {
       const same = real.length === replayed.length && real.every((tensor, index) => sameBits(tensor, replayed[index] as tf.Tensor));
       tf.dispose(replayed);
       if (same) entry.checked = true;
-      else {
-        for (const refused of recorded.values()) refused.plan.dispose();
-        plans.delete(name);
-        refusals.set(name, `at step ${step + 1} its replay differed from the real computation`);
-      }
+      else refuse(name, `at step ${step + 1} its replay differed from the real computation`);
       return real;
     }
     const recording = recordPlan(compute, inputs, variables);
     // Stryker disable next-line StringLiteral: equivalent: recordPlan gives a reason whenever it gives no plan
-    if (recording.plan === null) {
-      for (const dropped of recorded.values()) dropped.plan.dispose();
-      plans.delete(name);
-      refusals.set(name, recording.refused ?? 'refused');
-    } else {
-      recorded.set(key, { key, plan: recording.plan, layout: { gradients: [...layout.gradients], observed: [...layout.observed] }, checked: false });
+    if (recording.plan === null) refuse(name, recording.refused ?? 'refused');
+    else {
+      recorded.set(key, { plan: recording.plan, layout: { gradients: [...layout.gradients], observed: [...layout.observed] }, checked: false });
       // Plans of keys not used for a while (weights changed during a run) are freed.
       for (const [stale, old] of recorded) {
         if (recorded.size <= PLANS_PER_COMPUTATION) break;

@@ -247,7 +247,6 @@ export const vcagan: Recipe<VcaganOptions> = {
     const pick = (names: readonly string[]): Pick<Phase, 'terms' | 'weights' | 'intervals'> => ({
       terms: Object.fromEntries(names.map((name) => [name, terms[name] as Term])),
       weights: Object.fromEntries(names.map((name) => [name, weights[name] as number])),
-      // Stryker disable next-line ConditionalExpression: equivalent: an interval of 1 is every step, as no interval is
       ...(penaltyInterval === 1 ? {} : { intervals: Object.fromEntries(names.filter((name) => penalties.includes(name)).map((name) => [name, penaltyInterval])) }),
     });
     const observe = (context: TermContext): Readonly<Record<string, tf.Tensor>> => ({ realProbabilities: tf.softmax(realLogits(context)) });
